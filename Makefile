@@ -1,0 +1,51 @@
+# lifecycle: PGXS build plus the project's own entry points.
+#
+#   make && sudo make install   build and install into the server found by pg_config
+#   make demo                   set up everything, run the demo store in a throwaway cluster
+#   make test                   set up everything, run pg_regress + pgTAP, print "N passed, N failed"
+#   make bench                  timings against the plain-SQL way (not part of make test)
+#
+# make demo/test/bench install missing Debian packages first, so they work on a fresh
+# Debian 12 machine where pg_config does not exist yet; that is why PGXS is included
+# only when it is present.
+
+EXTENSION = lifecycle
+EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" lifecycle.control)
+
+MODULE_big = lifecycle
+OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
+PG_CPPFLAGS = -I$(srcdir)/src
+SHLIB_LINK = -lm
+
+DATA = $(wildcard sql/lifecycle--*.sql)
+
+# pg_regress inputs live in sql/ (next to the install scripts) and outputs in expected/.
+REGRESS = setup catalog profile profile_io stage bad_input parallel demo
+REGRESS_OPTS = --inputdir=. --load-extension=$(EXTENSION)
+
+EXTRA_CLEAN = results regression.diffs regression.out test/out bench/out
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
+ifneq ($(wildcard $(PGXS)),)
+include $(PGXS)
+else
+all:
+	@echo "pg_config (postgresql-server-dev-15) not found: run 'make demo' or 'make test'," >&2
+	@echo "which install it, or install it yourself and run make again." >&2
+	@exit 1
+endif
+
+.PHONY: demo test bench deps
+
+deps:
+	@sh test/deps.sh
+
+demo:
+	@sh test/demo.sh
+
+test:
+	@sh test/run.sh
+
+bench:
+	@sh bench/run.sh

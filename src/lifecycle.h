@@ -1,0 +1,102 @@
+/*-------------------------------------------------------------------------
+ *
+ * lifecycle.h
+ *	  Shared declarations of the lifecycle extension: the customer_profile
+ *	  summary type, day arithmetic and argument helpers used by every domain.
+ *
+ * Days are counted as int32 days since the PostgreSQL epoch (2000-01-01),
+ * the same numbering as the date type.  A timestamptz maps to its UTC day,
+ * a timestamp to its wall-clock day.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef LIFECYCLE_H
+#define LIFECYCLE_H
+
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "utils/timestamp.h"
+
+#if PG_VERSION_NUM >= 160000
+#include "varatt.h"
+#endif
+
+/* ----------------------------------------------------------------
+ * customer_profile
+ *
+ * One customer's distinct purchase days.  In memory and on disk the value
+ * is a varlena:
+ *
+ *	  ProfileData header (fixed-width fields, see below)
+ *	  ProfileDay days[capacity]
+ *
+ * A finished (canonical) profile has its days sorted ascending and
+ * distinct, capacity == ndays, nsorted == ndays and the totals filled in.
+ * Inside an aggregate the same layout doubles as the transition state: it
+ * keeps spare capacity so appends are O(1) amortised, and days appended out
+ * of order go to an unsorted tail [nsorted, ndays) that is merged on
+ * demand.  Every function that reads a profile goes through
+ * profile_get_canonical(), which normalises such a transient value.
+ *
+ * The datum is stored in native byte order like every built-in type; the
+ * binary wire format (send/recv) is network order and the text format is
+ * canonical, so values move between machines through those two.
+ * ----------------------------------------------------------------
+ */
+#define PROFILE_VERSION		1
+
+/* flag bits */
+#define PROFILE_CANONICAL	0x01	/* sorted, distinct, trimmed, totals set */
+
+typedef struct ProfileDay
+{
+	int32		day;			/* days since 2000-01-01 */
+	int32		ntrans;			/* transactions (rows) that day, >= 1 */
+	int32		npriced;		/* of those, rows with a known amount */
+	int32		reserved;		/* always 0 */
+	float8		spend;			/* sum of known amounts (0 if npriced = 0) */
+} ProfileDay;
+
+typedef struct ProfileData
+{
+	int32		vl_len_;		/* varlena header, do not touch directly */
+	uint8		version;		/* PROFILE_VERSION */
+	uint8		flags;			/* PROFILE_* bits */
+	uint16		reserved;		/* always 0 */
+	int32		ndays;			/* entries in use */
+	int32		nsorted;		/* entries [0, nsorted) sorted and distinct */
+	int32		capacity;		/* entries allocated */
+	int64		ntrans;			/* total transactions (canonical only) */
+	int64		npriced;		/* total priced transactions (canonical only) */
+	float8		spend;			/* total known spend (canonical only) */
+	ProfileDay	days[FLEXIBLE_ARRAY_MEMBER];
+} ProfileData;
+
+#define PROFILE_HDRSZ		offsetof(ProfileData, days)
+#define PROFILE_SIZE(cap)	(PROFILE_HDRSZ + (Size) (cap) * sizeof(ProfileDay))
+/* largest number of days a profile may hold (every day of ~27,000 years) */
+#define PROFILE_MAX_DAYS	10000000
+
+#define DatumGetProfileP(X)		((ProfileData *) PG_DETOAST_DATUM(X))
+#define PG_GETARG_PROFILE_P(n)	DatumGetProfileP(PG_GETARG_DATUM(n))
+
+/* profile.c */
+extern ProfileData *profile_get_canonical(FunctionCallInfo fcinfo, int argno);
+extern int	profile_days_upto(const ProfileData *p, int32 day);
+extern double profile_typical_gap(const ProfileData *p, int k);
+
+/* ----------------------------------------------------------------
+ * Day arithmetic and argument helpers (profile.c)
+ * ----------------------------------------------------------------
+ */
+extern int32 lc_timestamp_day(Timestamp ts);
+extern int32 lc_arg_day(FunctionCallInfo fcinfo, int argno, const char *argname);
+extern int32 lc_day_minus_interval(int32 day, Interval *span);
+extern double lc_interval_days(Interval *span, const char *argname);
+extern void lc_format_day(int32 day, char *buf);
+
+/* length of a buffer lc_format_day writes into */
+#define LC_DAYBUF	32
+
+#endif							/* LIFECYCLE_H */

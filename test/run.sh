@@ -1,0 +1,21 @@
+#!/bin/sh
+# run.sh: what "make test" does. Installs missing packages, builds with warnings as
+# errors, installs the extension, then runs pg_regress and pgTAP in a throwaway
+# cluster (pg_virtualenv) and prints "N passed, N failed".
+set -eu
+cd "$(dirname "$0")/.."
+
+sh test/deps.sh test
+
+WARN="-Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers"
+make -s clean >/dev/null 2>&1 || true
+echo "building with $WARN"
+make -s PG_CFLAGS="$WARN" >/dev/null
+make -s install >/dev/null
+
+mkdir -p test/out
+chmod -R a+rwX . 2>/dev/null || true
+# pg_virtualenv runs the cluster as postgres when we are root; the suites are clients.
+pg_virtualenv -o max_worker_processes=16 -o max_parallel_workers=8 \
+    -o shared_buffers=256MB \
+    sh test/run_suites.sh
