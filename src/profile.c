@@ -621,7 +621,8 @@ ParseFloat(ProfileParser *ps)
 		ps->p = start;
 		ParseError(ps, "a number");
 	}
-	if (errno == ERANGE || !isfinite(v))
+	/* underflow to a denormal or zero is fine; overflow is not */
+	if (!isfinite(v))
 	{
 		ps->p = start;
 		ereport(ERROR,
@@ -797,8 +798,9 @@ lifecycle_profile_recv(PG_FUNCTION_ARGS)
 		(int64) ndays * 20 != (int64) (buf->len - buf->cursor))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid customer_profile: %d days do not match the message length",
-						ndays)));
+				 errmsg("invalid customer_profile: %d days declared, %d bytes follow",
+						ndays, buf->len - buf->cursor),
+				 errhint("Each day takes 20 bytes; a profile has at least one day.")));
 	p = ProfileAlloc(ndays);
 	for (int i = 0; i < ndays; i++)
 	{

@@ -300,6 +300,9 @@ lifecycle_stage_columns(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(0))
 		PG_RETURN_OID(StageEnumOid(fcinfo, STAGE_PROSPECT));
 	f.first = lc_arg_day(fcinfo, 0, "first_purchase");
+	if (asof < f.first)
+		PG_RETURN_OID(StageEnumOid(fcinfo, STAGE_PROSPECT));
+
 	f.last = PG_ARGISNULL(1) ? f.first : lc_arg_day(fcinfo, 1, "last_purchase");
 	if (PG_ARGISNULL(2))
 		ereport(ERROR,
@@ -310,7 +313,7 @@ lifecycle_stage_columns(PG_FUNCTION_ARGS)
 	if (purchases < 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("purchases must be at least 1 when first_purchase is set, got " INT64_FORMAT,
+				 errmsg("purchases must be at least 1 when first_purchase is on or before as_of, got " INT64_FORMAT,
 						purchases),
 				 errhint("A customer without purchases has first_purchase NULL.")));
 	if (f.last < f.first)
@@ -318,9 +321,6 @@ lifecycle_stage_columns(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("last_purchase precedes first_purchase"),
 				 errhint("Check the column order: first_purchase, last_purchase, purchases, as_of.")));
-
-	if (asof < f.first)
-		PG_RETURN_OID(StageEnumOid(fcinfo, STAGE_PROSPECT));
 	if (asof < f.last)
 		PG_RETURN_NULL();		/* history before as_of is not in the columns */
 
