@@ -17,5 +17,5 @@ mkdir -p test/out
 chmod -R a+rwX . 2>/dev/null || true
 # pg_virtualenv runs the cluster as postgres when we are root; the suites are clients.
 pg_virtualenv -o max_worker_processes=16 -o max_parallel_workers=8 \
-    -o shared_buffers=256MB \
+    -o shared_buffers=256MB -o log_min_messages=fatal \
     sh test/run_suites.sh
