@@ -32,7 +32,9 @@
  *	  ProfileDay days[capacity]
  *
  * A finished (canonical) profile has its days sorted ascending and
- * distinct, capacity == ndays, nsorted == ndays and the totals filled in.
+ * distinct, with capacity == nsorted == ndays.  The header is kept small
+ * (24 bytes) because one state per customer sits in the aggregate's hash
+ * table: a header and four days fit a 128-byte allocation.
  * Inside an aggregate the same layout doubles as the transition state: it
  * keeps spare capacity so appends are O(1) amortised, and days appended out
  * of order go to an unsorted tail [nsorted, ndays) that is merged on
@@ -47,7 +49,7 @@
 #define PROFILE_VERSION		1
 
 /* flag bits */
-#define PROFILE_CANONICAL	0x01	/* sorted, distinct, trimmed, totals set */
+#define PROFILE_CANONICAL	0x01	/* sorted, distinct, trimmed */
 
 typedef struct ProfileDay
 {
@@ -67,9 +69,7 @@ typedef struct ProfileData
 	int32		ndays;			/* entries in use */
 	int32		nsorted;		/* entries [0, nsorted) sorted and distinct */
 	int32		capacity;		/* entries allocated */
-	int64		ntrans;			/* total transactions (canonical only) */
-	int64		npriced;		/* total priced transactions (canonical only) */
-	float8		spend;			/* total known spend (canonical only) */
+	int32		reserved2;		/* always 0; keeps days[] 8-byte aligned */
 	ProfileDay	days[FLEXIBLE_ARRAY_MEMBER];
 } ProfileData;
 
