@@ -20,7 +20,7 @@ SHLIB_LINK = -lm
 DATA = $(wildcard sql/lifecycle--*.sql)
 
 # pg_regress inputs live in sql/ (next to the install scripts) and outputs in expected/.
-REGRESS = catalog profile profile_io stage bad_input parallel
+REGRESS = catalog profile profile_io stage bad_input parallel demo
 REGRESS_OPTS = --inputdir=. --load-extension=$(EXTENSION)
 
 EXTRA_CLEAN = results regression.diffs regression.out test/out bench/out

@@ -1,0 +1,92 @@
+-- The demo: a generated store, its customers' profiles, and where they stand.
+\pset footer off
+SET TimeZone = 'UTC';
+SET DateStyle = 'ISO, YMD';
+CREATE EXTENSION lifecycle;
+
+\echo
+\echo '== Generating a demo store of' :customers 'customers (2023-01-01 .. 2025-12-31, seed 42) =='
+\timing on
+CREATE TABLE customers AS SELECT * FROM demo_customers(:customers);
+CREATE TABLE orders AS SELECT * FROM demo_orders(:customers) ORDER BY ordered_at;
+\timing off
+SELECT (SELECT count(*) FROM customers) AS customers,
+       (SELECT count(*) FROM orders) AS orders,
+       (SELECT count(DISTINCT customer_id) FROM orders) AS buyers,
+       (SELECT round(sum(amount)::numeric, 2) FROM orders) AS revenue;
+
+\echo
+\echo '== Building one profile per customer (one scan of orders) =='
+\timing on
+CREATE TABLE customer_profiles AS
+SELECT c.customer_id, c.channel, o.p
+FROM customers c
+LEFT JOIN (SELECT customer_id, customer_profile(ordered_at, amount) AS p
+           FROM orders GROUP BY customer_id) o USING (customer_id);
+\timing off
+
+\echo
+\echo '== Stage distribution today (2025-12-31) =='
+SELECT lifecycle_stage(p, date '2025-12-31') AS stage, count(*) AS customers,
+       round(100.0 * count(*) / sum(count(*)) OVER (), 1) AS pct
+FROM customer_profiles GROUP BY 1 ORDER BY 1;
+
+\echo
+\echo '== The same profiles replayed at three past dates =='
+SELECT stage,
+       count(*) FILTER (WHERE as_of = '2023-12-31') AS "2023-12-31",
+       count(*) FILTER (WHERE as_of = '2024-06-30') AS "2024-06-30",
+       count(*) FILTER (WHERE as_of = '2025-06-30') AS "2025-06-30",
+       count(*) FILTER (WHERE as_of = '2025-12-31') AS "2025-12-31"
+FROM customer_profiles,
+     LATERAL (VALUES (date '2023-12-31'), ('2024-06-30'), ('2025-06-30'), ('2025-12-31')) v(as_of),
+     LATERAL lifecycle_stage(p, as_of) stage
+GROUP BY stage ORDER BY stage;
+
+\echo
+\echo '== Stage by acquisition channel today, with cadence-aware thresholds (factor 3) =='
+SELECT channel,
+       count(*) FILTER (WHERE s = 'new') AS new,
+       count(*) FILTER (WHERE s = 'active') AS active,
+       count(*) FILTER (WHERE s = 'loyal') AS loyal,
+       count(*) FILTER (WHERE s = 'at_risk') AS at_risk,
+       count(*) FILTER (WHERE s = 'lapsed') AS lapsed,
+       count(*) FILTER (WHERE s = 'reactivated') AS reactivated,
+       count(*) FILTER (WHERE s = 'prospect') AS prospect
+FROM customer_profiles, LATERAL lifecycle_stage(p, date '2025-12-31', cadence_factor => 3) s
+GROUP BY channel ORDER BY channel;
+
+\echo
+\echo '== A few customers: profile, stage, recency and the lifetimes summary (weeks) =='
+SELECT customer_id, first_purchase(p), last_purchase(p), purchase_days(p) AS days,
+       transactions(p) AS txns, round(total_spend(p)::numeric, 2) AS spend,
+       recency(p, date '2025-12-31') AS recency_days, next_purchase_due(p) AS next_due,
+       lifecycle_stage(p, date '2025-12-31') AS stage
+FROM customer_profiles
+WHERE customer_id IN (SELECT customer_id FROM customer_profiles
+                      WHERE purchase_days(p) >= 3 ORDER BY customer_id LIMIT 4)
+   OR customer_id IN (1, 2, 3)
+ORDER BY customer_id;
+SELECT customer_id, s.frequency, round(s.recency::numeric, 2) AS recency_weeks,
+       round(s.t::numeric, 2) AS t_weeks, round(s.monetary::numeric, 2) AS monetary
+FROM customer_profiles, LATERAL btyd_summary(p, date '2025-12-31') s
+WHERE customer_id IN (SELECT customer_id FROM customer_profiles
+                      WHERE purchase_days(p) >= 3 ORDER BY customer_id LIMIT 4)
+ORDER BY customer_id;
+\echo
+\echo '== One stored profile (its text form) and its stage history =='
+SELECT p AS profile FROM customer_profiles
+WHERE customer_id = (SELECT min(customer_id) FROM customer_profiles WHERE purchase_days(p) >= 3);
+SELECT quarter_end, lifecycle_stage(p, quarter_end) AS stage
+FROM customer_profiles,
+     LATERAL (SELECT (q + interval '3 months')::date - 1 AS quarter_end
+              FROM generate_series(date '2023-01-01', '2025-10-01', '3 months') q) qe
+WHERE customer_id = (SELECT min(customer_id) FROM customer_profiles WHERE purchase_days(p) >= 3)
+ORDER BY quarter_end;
+\echo
+\echo '== Who is at risk and worth a call: the 10 biggest spenders at risk today =='
+SELECT customer_id, channel, round(total_spend(p)::numeric, 2) AS spend, purchase_days(p) AS days,
+       last_purchase(p), recency(p, date '2025-12-31') AS days_silent
+FROM customer_profiles
+WHERE lifecycle_stage(p, date '2025-12-31') = 'at_risk'
+ORDER BY total_spend(p) DESC LIMIT 10;
