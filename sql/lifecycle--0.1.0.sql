@@ -86,6 +86,7 @@ COMMENT ON FUNCTION customer_profile_merge(customer_profile, customer_profile) I
 CREATE AGGREGATE customer_profile(ts timestamptz, amount float8) (
     SFUNC = customer_profile_trans,
     STYPE = customer_profile,
+    INITCOND = '{"v":1,"days":[]}',
     FINALFUNC = customer_profile_final,
     COMBINEFUNC = customer_profile_merge,
     PARALLEL = SAFE
@@ -94,6 +95,7 @@ CREATE AGGREGATE customer_profile(ts timestamptz, amount float8) (
 CREATE AGGREGATE customer_profile(ts timestamptz) (
     SFUNC = customer_profile_trans,
     STYPE = customer_profile,
+    INITCOND = '{"v":1,"days":[]}',
     FINALFUNC = customer_profile_final,
     COMBINEFUNC = customer_profile_merge,
     PARALLEL = SAFE
@@ -102,6 +104,7 @@ CREATE AGGREGATE customer_profile(ts timestamptz) (
 CREATE AGGREGATE customer_profile(ts timestamp, amount float8) (
     SFUNC = customer_profile_trans,
     STYPE = customer_profile,
+    INITCOND = '{"v":1,"days":[]}',
     FINALFUNC = customer_profile_final,
     COMBINEFUNC = customer_profile_merge,
     PARALLEL = SAFE
@@ -110,6 +113,7 @@ CREATE AGGREGATE customer_profile(ts timestamp, amount float8) (
 CREATE AGGREGATE customer_profile(ts timestamp) (
     SFUNC = customer_profile_trans,
     STYPE = customer_profile,
+    INITCOND = '{"v":1,"days":[]}',
     FINALFUNC = customer_profile_final,
     COMBINEFUNC = customer_profile_merge,
     PARALLEL = SAFE
@@ -118,6 +122,7 @@ CREATE AGGREGATE customer_profile(ts timestamp) (
 CREATE AGGREGATE customer_profile(ts date, amount float8) (
     SFUNC = customer_profile_trans,
     STYPE = customer_profile,
+    INITCOND = '{"v":1,"days":[]}',
     FINALFUNC = customer_profile_final,
     COMBINEFUNC = customer_profile_merge,
     PARALLEL = SAFE
@@ -126,6 +131,7 @@ CREATE AGGREGATE customer_profile(ts date, amount float8) (
 CREATE AGGREGATE customer_profile(ts date) (
     SFUNC = customer_profile_trans,
     STYPE = customer_profile,
+    INITCOND = '{"v":1,"days":[]}',
     FINALFUNC = customer_profile_final,
     COMBINEFUNC = customer_profile_merge,
     PARALLEL = SAFE

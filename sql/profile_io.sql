@@ -16,6 +16,14 @@ FROM (SELECT customer_profile(d, a) p
       FROM (SELECT date '2000-01-01' + i, 1 / (i + 3.0)::float8 FROM generate_series(0, 400) i) v(d, a)) s;
 RESET extra_float_digits;
 
+-- the empty profile (no purchase yet; the aggregates' initial value)
+SELECT p, first_purchase(p), last_purchase(p), purchase_days(p), transactions(p), total_spend(p),
+       recency(p, date '2024-01-01'), btyd_summary(p, date '2024-01-01'), next_purchase_due(p),
+       lifecycle_stage(p, date '2024-01-01'), customer_profile_send(p),
+       customer_profile_merge(p, '{"v":1,"days":[["2024-01-03",1,0,0]]}')
+FROM (SELECT '{"v":1,"days":[]}'::customer_profile p) s;
+SELECT '{"v":1,"days":[ ] } x'::customer_profile;
+
 -- extreme days
 SELECT '{"v":1,"days":[["0001-01-01",1,0,0],["294276-12-31",1,0,0]]}'::customer_profile;
 
@@ -33,7 +41,6 @@ SELECT customer_profile_send('{"v":1,"days":[["2000-01-02",2,1,1.5]]}');
 
 -- malformed text: 22P02
 SELECT ''::customer_profile;
-SELECT '{"v":1,"days":[]}'::customer_profile;
 SELECT '{"v":1,"days":[["2024-01-03",2,2,12.5]'::customer_profile;
 SELECT '{"v":1,"days":[["2024-01-03",2,2,12.5]]} x'::customer_profile;
 SELECT '{"v":1,"days":[["2024-01-03",2,2]]}'::customer_profile;

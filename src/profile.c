@@ -236,9 +236,16 @@ static ProfileData *
 ProfileGrow(ProfileData *p, int need)
 {
 	int64		cap = Max((int64) p->capacity * 2, (int64) need);
+	Size		bytes = 64;
 	ProfileData *n;
 
-	cap = Max(cap, PROFILE_INITIAL_CAPACITY);
+	/*
+	 * Fill a power-of-two allocation (what palloc hands out anyway): 1 day in
+	 * 64 bytes, 4 in 128, 9 in 256, 20 in 512, ...
+	 */
+	while (bytes < PROFILE_SIZE(cap))
+		bytes *= 2;
+	cap = (bytes - PROFILE_HDRSZ) / sizeof(ProfileDay);
 	if (cap > PROFILE_MAX_DAYS)
 		cap = Max(need, PROFILE_MAX_DAYS);
 	n = ProfileAlloc((int) cap);
@@ -707,6 +714,21 @@ lifecycle_profile_in(PG_FUNCTION_ARGS)
 	Expect(&ps, "\"days\"");
 	Expect(&ps, ":");
 	Expect(&ps, "[");
+	if (Accept(&ps, "]"))
+	{
+		/*
+		 * The empty profile (no purchase yet) is the aggregates' initial
+		 * value: it keeps room for one day so that a customer's first row
+		 * needs no new allocation.
+		 */
+		Expect(&ps, "}");
+		SkipSpace(&ps);
+		if (*ps.p != '\0')
+			ParseError(&ps, "end of input");
+		p = ProfileAlloc(PROFILE_INITIAL_CAPACITY);
+		p->flags = PROFILE_CANONICAL;
+		PG_RETURN_POINTER(p);
+	}
 	do
 	{
 		ProfileDay	day = {0};
@@ -789,13 +811,13 @@ lifecycle_profile_recv(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 				 errmsg("unsupported customer_profile binary version %d", version)));
 	ndays = pq_getmsgint(buf, 4);
-	if (ndays < 1 || ndays > PROFILE_MAX_DAYS ||
+	if (ndays < 0 || ndays > PROFILE_MAX_DAYS ||
 		(int64) ndays * 20 != (int64) (buf->len - buf->cursor))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 				 errmsg("invalid customer_profile: %d days declared, %d bytes follow",
 						ndays, buf->len - buf->cursor),
-				 errhint("Each day takes 20 bytes; a profile has at least one day.")));
+				 errhint("Each day takes 20 bytes.")));
 	p = ProfileAlloc(ndays);
 	for (int i = 0; i < ndays; i++)
 	{
@@ -1071,9 +1093,15 @@ PG_FUNCTION_INFO_V1(lifecycle_profile_final);
 Datum
 lifecycle_profile_final(PG_FUNCTION_ARGS)
 {
+	ProfileData *state;
+
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
-	PG_RETURN_POINTER(ProfileMakeCanonical(PG_GETARG_PROFILE_P(0)));
+	state = PG_GETARG_PROFILE_P(0);
+	/* no row with a timestamp: no profile, as for an empty group */
+	if (state->ndays == 0)
+		PG_RETURN_NULL();
+	PG_RETURN_POINTER(ProfileMakeCanonical(state));
 }
 
 
@@ -1098,7 +1126,7 @@ AsOfCount(FunctionCallInfo fcinfo, const ProfileData *p, int argno,
 
 	if (PG_NARGS() <= argno)
 	{
-		if (asof_day)
+		if (asof_day && p->ndays > 0)
 			*asof_day = p->days[p->ndays - 1].day;
 		return p->ndays;
 	}
@@ -1118,6 +1146,8 @@ lifecycle_first_purchase(PG_FUNCTION_ARGS)
 {
 	ProfileData *p = profile_get_canonical(fcinfo, 0);
 
+	if (p->ndays == 0)
+		PG_RETURN_NULL();
 	PG_RETURN_DATEADT(p->days[0].day);
 }
 
@@ -1234,7 +1264,7 @@ Datum
 lifecycle_recency(PG_FUNCTION_ARGS)
 {
 	ProfileData *p = profile_get_canonical(fcinfo, 0);
-	int32		asof;
+	int32		asof = 0;
 	int			k = AsOfCount(fcinfo, p, 1, &asof);
 
 	if (k == 0)
@@ -1252,7 +1282,7 @@ Datum
 lifecycle_tenure(PG_FUNCTION_ARGS)
 {
 	ProfileData *p = profile_get_canonical(fcinfo, 0);
-	int32		asof;
+	int32		asof = 0;
 	int			k = AsOfCount(fcinfo, p, 1, &asof);
 
 	if (k == 0)
@@ -1333,7 +1363,7 @@ lifecycle_btyd_summary(PG_FUNCTION_ARGS)
 	ProfileData *p = profile_get_canonical(fcinfo, 0);
 	Interval   *unit = PG_GETARG_INTERVAL_P(2);
 	double		unit_days;
-	int32		asof;
+	int32		asof = 0;
 	int			k = AsOfCount(fcinfo, p, 1, &asof);
 	TupleDesc	tupdesc;
 	Datum		values[4];
