@@ -109,7 +109,7 @@ INSERT INTO bench_query VALUES
 
 -- the same two with sort-based grouping (enable_hashagg = off for both)
 INSERT INTO bench_query SELECT id || '_sorted', label || ' [sorted grouping]', sql, 'off'
-FROM bench_query WHERE id IN ('a_floor', 'b_profile');
+FROM bench_query WHERE id IN ('a_floor', 'b_profile', 'b2_summary', 'c2_sql_summary', 'd_stage', 'd2_sql_stage');
 
 \echo '== the competing queries give the same answers =='
 CREATE FUNCTION bench_answer(q text) RETURNS text LANGUAGE plpgsql AS $$
@@ -165,6 +165,18 @@ UNION ALL
 SELECT '(c)/(b2) best plain-SQL summary / profile + btyd_summary',
        round((LEAST((SELECT ms FROM m WHERE id = 'c1_sql_summary'), (SELECT ms FROM m WHERE id = 'c2_sql_summary'))
               / (SELECT ms FROM m WHERE id = 'b2_summary'))::numeric, 2), '(same answer end to end)'
+UNION ALL
+SELECT '(c)/(b) both in their best grouping mode',
+       round((LEAST((SELECT ms FROM m WHERE id = 'c1_sql_summary'), (SELECT ms FROM m WHERE id = 'c2_sql_summary'),
+                    (SELECT ms FROM m WHERE id = 'c2_sql_summary_sorted'))
+              / LEAST((SELECT ms FROM m WHERE id = 'b_profile'), (SELECT ms FROM m WHERE id = 'b_profile_sorted')))::numeric, 2),
+       'at least 2'
+UNION ALL
+SELECT '(d) both in their best grouping mode',
+       round((LEAST((SELECT ms FROM m WHERE id = 'd1_sql_stage'), (SELECT ms FROM m WHERE id = 'd2_sql_stage'),
+                    (SELECT ms FROM m WHERE id = 'd2_sql_stage_sorted'))
+              / LEAST((SELECT ms FROM m WHERE id = 'd_stage'), (SELECT ms FROM m WHERE id = 'd_stage_sorted')))::numeric, 2),
+       'at least 1.6'
 UNION ALL
 SELECT '(d) best plain-SQL stage query / ours (profile build included)',
        round((LEAST((SELECT ms FROM m WHERE id = 'd1_sql_stage'), (SELECT ms FROM m WHERE id = 'd2_sql_stage'))
