@@ -16,6 +16,18 @@ make -s install >/dev/null
 mkdir -p test/out
 chmod -R a+rwX . 2>/dev/null || true
 # pg_virtualenv runs the cluster as postgres when we are root; the suites are clients.
+rm -f test/out/summary
+set +e
 pg_virtualenv -o max_worker_processes=16 -o max_parallel_workers=8 \
     -o shared_buffers=256MB -o log_min_messages=fatal \
     sh test/run_suites.sh
+rc=$?
+set -e
+# the last line: "N passed, N failed" (after pg_virtualenv's own messages)
+if [ -f test/out/summary ]; then
+    cat test/out/summary
+else
+    echo "0 passed, 1 failed"
+    [ "$rc" -ne 0 ] || rc=1
+fi
+exit "$rc"

@@ -35,5 +35,5 @@ if [ "$tap_rc" -ne 0 ] && [ "$t_fail" -eq 0 ]; then
 fi
 
 echo "pg_regress: $r_pass passed, $r_fail failed; pgTAP: $t_pass passed ($t_skip skipped), $t_fail failed"
-echo "$((r_pass + t_pass)) passed, $((r_fail + t_fail)) failed"
+echo "$((r_pass + t_pass)) passed, $((r_fail + t_fail)) failed" | tee "$out/summary"
 [ "$r_fail" -eq 0 ] && [ "$t_fail" -eq 0 ]
