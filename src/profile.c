@@ -1383,9 +1383,18 @@ lifecycle_btyd_summary(PG_FUNCTION_ARGS)
 	if (k == 0)
 		PG_RETURN_NULL();
 
-	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "btyd_summary must return a composite type");
-	tupdesc = BlessTupleDesc(tupdesc);
+	/* the blessed row descriptor is built once per call site */
+	tupdesc = (TupleDesc) fcinfo->flinfo->fn_extra;
+	if (tupdesc == NULL)
+	{
+		MemoryContext oldcxt = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+
+		if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+			elog(ERROR, "btyd_summary must return a composite type");
+		tupdesc = BlessTupleDesc(CreateTupleDescCopy(tupdesc));
+		MemoryContextSwitchTo(oldcxt);
+		fcinfo->flinfo->fn_extra = tupdesc;
+	}
 
 	values[0] = Int32GetDatum(k - 1);
 	values[1] = Float8GetDatum((p->days[k - 1].day - p->days[0].day) / unit_days);
