@@ -17,10 +17,16 @@ OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
 PG_CPPFLAGS = -I$(srcdir)/src
 SHLIB_LINK = -lm
 
-DATA = $(wildcard sql/lifecycle--*.sql)
+# The install script is assembled from one part per domain (sql/install/NN_domain.sql,
+# in name order), so each domain keeps its SQL next to its C file's concerns.
+# Upgrade scripts (lifecycle--A--B.sql) are kept as written.
+INSTALL_PARTS = $(sort $(wildcard sql/install/*.sql))
+DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
+DATA = $(wildcard sql/$(EXTENSION)--*--*.sql)
 
-# pg_regress inputs live in sql/ (next to the install scripts) and outputs in expected/.
-REGRESS = catalog profile profile_io stage bad_input parallel demo
+# pg_regress inputs live in sql/ and outputs in expected/: every sql/*.sql except the
+# install scripts is a test, run in name order.
+REGRESS = $(sort $(basename $(notdir $(filter-out sql/$(EXTENSION)--%,$(wildcard sql/*.sql)))))
 REGRESS_OPTS = --inputdir=. --load-extension=$(EXTENSION)
 
 EXTRA_CLEAN = results regression.diffs regression.out test/out bench/out
@@ -35,6 +41,9 @@ all:
 	@echo "which install it, or install it yourself and run make again." >&2
 	@exit 1
 endif
+
+sql/$(EXTENSION)--$(EXTVERSION).sql: $(INSTALL_PARTS)
+	cat $^ > $@
 
 .PHONY: demo test bench deps
 

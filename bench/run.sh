@@ -1,7 +1,8 @@
 #!/bin/sh
 # run.sh: what "make bench" does. Generates the demo store (1M customers by default)
 # in a throwaway cluster and times our queries against the best plain-SQL way to the
-# same answer, on the same data, in one run. Prints medians and ratios and writes
+# same answer, on the same data, in one run. Each domain has a bench/NN_domain.sql
+# (see bench/00_setup.sql for the harness). Prints medians and ratios and writes
 # them to bench/out/latest.md. Not part of make test.
 set -eu
 cd "$(dirname "$0")/.."
@@ -10,11 +11,19 @@ sh test/deps.sh build
 make -s >/dev/null
 make -s install >/dev/null
 mkdir -p bench/out
+# BENCH_ONLY=funnel runs only bench/*funnel*.sql (plus the setup and the report)
+files=""
+for f in bench/[0-9][0-9]_*.sql; do
+    case "$f" in
+        bench/00_*|bench/99_*) files="$files -f $f" ;;
+        *"${BENCH_ONLY:-}"*) files="$files -f $f" ;;
+    esac
+done
 chmod -R a+rwX bench/out 2>/dev/null || true
 pg_virtualenv -o log_min_messages=fatal -o shared_buffers=2GB -o work_mem=256MB \
     -o max_parallel_workers_per_gather=2 \
     psql -X -q -v ON_ERROR_STOP=1 -v customers="${BENCH_CUSTOMERS:-1000000}" \
-        -v reps="${BENCH_REPS:-5}" -f bench/bench.sql | tee bench/out/latest.txt
+        -v reps="${BENCH_REPS:-5}" $files | tee bench/out/latest.txt
 {
     echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}' /proc/meminfo), $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -1)"
     echo "server: $(pg_config --version), shared_buffers 2GB, work_mem 256MB, max_parallel_workers_per_gather 2"

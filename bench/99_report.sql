@@ -1,0 +1,20 @@
+-- make bench, part 99: time every query and report medians and ratios
+\echo '== timing (' :reps 'runs each, interleaved) =='
+SELECT count(bench_run(sql, hashagg)) AS warm_up_runs FROM bench_query;
+INSERT INTO bench_time SELECT q.id, r, bench_run(q.sql, q.hashagg)
+FROM generate_series(1, :reps) r, bench_query q ORDER BY r, q.id;
+
+CREATE VIEW bench_median AS
+SELECT id, percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) AS ms, min(ms) AS min_ms, max(ms) AS max_ms
+FROM bench_time GROUP BY id;
+
+SELECT q.id, q.label, round(m.ms::numeric) AS median_ms, round(m.min_ms::numeric) AS min_ms,
+       round(m.max_ms::numeric) AS max_ms
+FROM bench_query q JOIN bench_median m USING (id) ORDER BY q.id;
+
+\echo '== ratios (medians) =='
+SELECT r.name AS ratio,
+       round(((SELECT min(ms) FROM bench_median WHERE id = ANY (r.num))
+              / (SELECT min(ms) FROM bench_median WHERE id = ANY (r.den)))::numeric, 2) AS value,
+       r.goal
+FROM bench_ratio r ORDER BY r.ord;
