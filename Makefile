@@ -15,7 +15,7 @@ EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" lifecycle.contr
 MODULE_big = lifecycle
 OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
 PG_CPPFLAGS = -I$(srcdir)/src
-SHLIB_LINK = -lm
+SHLIB_LINK = -lnlopt -lm
 
 # The install script is assembled from one part per domain (sql/install/NN_domain.sql,
 # in name order), so each domain keeps its SQL next to its C file's concerns.

@@ -3,9 +3,9 @@
 # Works as root (apt-get) or through sudo; prints what to do otherwise.
 set -eu
 
-pkgs="postgresql-15 postgresql-server-dev-15 postgresql-common make gcc"
+pkgs="postgresql-15 postgresql-server-dev-15 postgresql-common make gcc libnlopt-dev"
 case "${1:-build}" in
-    test) pkgs="$pkgs postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl" ;;
+    test) pkgs="$pkgs postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl postgresql-15-cron" ;;
 esac
 
 missing=""
