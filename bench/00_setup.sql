@@ -17,18 +17,25 @@ VACUUM ANALYZE orders;
 SELECT count(*) AS orders, count(DISTINCT customer_id) AS customers,
        pg_size_pretty(pg_total_relation_size('orders')) AS size FROM orders;
 
-CREATE TABLE bench_query (id text PRIMARY KEY, label text, sql text, hashagg text DEFAULT 'on');
+-- settings: 'name=value, name=value' applied (transaction-locally) for that query only,
+-- e.g. 'enable_hashagg=off' or 'work_mem=256MB'; '' runs with the server's settings.
+CREATE TABLE bench_query (id text PRIMARY KEY, label text, sql text, settings text NOT NULL DEFAULT '');
 CREATE TABLE bench_time (id text, rep int, ms float8);
 
 -- time one query on the server (no client transfer: each returns one row)
-CREATE FUNCTION bench_run(q text, hashagg text DEFAULT 'on') RETURNS float8 LANGUAGE plpgsql AS $$
-DECLARE t0 timestamptz; r record; ms float8;
+CREATE FUNCTION bench_run(q text, settings text DEFAULT '') RETURNS float8 LANGUAGE plpgsql AS $$
+DECLARE t0 timestamptz; r record; ms float8; kv text; saved text[] := '{}';
 BEGIN
-    PERFORM set_config('enable_hashagg', hashagg, false);
+    FOREACH kv IN ARRAY coalesce(string_to_array(nullif(settings, ''), ','), '{}') LOOP
+        saved := saved || ARRAY[trim(split_part(kv, '=', 1)), current_setting(trim(split_part(kv, '=', 1)))];
+        PERFORM set_config(trim(split_part(kv, '=', 1)), trim(split_part(kv, '=', 2)), false);
+    END LOOP;
     t0 := clock_timestamp();
     EXECUTE q INTO r;
     ms := extract(epoch FROM clock_timestamp() - t0) * 1000;
-    PERFORM set_config('enable_hashagg', 'on', false);
+    FOR i IN 1 .. coalesce(array_length(saved, 1), 0) / 2 LOOP
+        PERFORM set_config(saved[2 * i - 1], saved[2 * i], false);
+    END LOOP;
     RETURN ms;
 END $$;
 

@@ -1,7 +1,7 @@
 -- make bench, part 99: time every query and report medians and ratios
 \echo '== timing (' :reps 'runs each, interleaved) =='
-SELECT count(bench_run(sql, hashagg)) AS warm_up_runs FROM bench_query;
-INSERT INTO bench_time SELECT q.id, r, bench_run(q.sql, q.hashagg)
+SELECT count(bench_run(sql, settings)) AS warm_up_runs FROM bench_query;
+INSERT INTO bench_time SELECT q.id, r, bench_run(q.sql, q.settings)
 FROM generate_series(1, :reps) r, bench_query q ORDER BY r, q.id;
 
 CREATE VIEW bench_median AS
