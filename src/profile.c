@@ -480,204 +480,6 @@ ProfileCheckDay(const ProfileDay *d, int32 prevday, int errcode_)
 				 errmsg("invalid customer_profile: a day without priced transactions must have spend 0")));
 }
 
-/* text parser state */
-typedef struct ProfileParser
-{
-	const char *str;			/* whole input, for messages */
-	const char *p;				/* current position */
-} ProfileParser;
-
-/*
- * ParseError - report a syntax error at the parser's position.
- */
-static void
-ParseError(ProfileParser *ps, const char *expected)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-			 errmsg("invalid input syntax for type customer_profile: \"%s\"",
-					ps->str),
-			 errdetail("Expected %s at character %d.", expected,
-					   (int) (ps->p - ps->str) + 1),
-			 errhint("The form is {\"v\":1,\"days\":[[\"2024-01-31\",transactions,priced,spend],...]}.")));
-}
-
-/*
- * SkipSpace - advance over JSON whitespace.
- */
-static void
-SkipSpace(ProfileParser *ps)
-{
-	while (*ps->p == ' ' || *ps->p == '\t' || *ps->p == '\n' || *ps->p == '\r')
-		ps->p++;
-}
-
-/*
- * Expect - consume the literal token tok (after optional whitespace).
- */
-static void
-Expect(ProfileParser *ps, const char *tok)
-{
-	size_t		len = strlen(tok);
-
-	SkipSpace(ps);
-	if (strncmp(ps->p, tok, len) != 0)
-	{
-		char	   *what = psprintf("'%s'", tok);
-
-		ParseError(ps, what);
-	}
-	ps->p += len;
-}
-
-/*
- * Accept - consume tok if it comes next; report whether it did.
- */
-static bool
-Accept(ProfileParser *ps, const char *tok)
-{
-	size_t		len = strlen(tok);
-
-	SkipSpace(ps);
-	if (strncmp(ps->p, tok, len) == 0)
-	{
-		ps->p += len;
-		return true;
-	}
-	return false;
-}
-
-/*
- * ParseInt - an integer between lo and hi (JSON number without fraction).
- */
-static int64
-ParseInt(ProfileParser *ps, int64 lo, int64 hi, const char *what)
-{
-	const char *start;
-	int64		v = 0;
-	bool		neg = false;
-
-	SkipSpace(ps);
-	start = ps->p;
-	if (*ps->p == '-')
-	{
-		neg = true;
-		ps->p++;
-	}
-	if (!isdigit((unsigned char) *ps->p))
-	{
-		ps->p = start;
-		ParseError(ps, what);
-	}
-	while (isdigit((unsigned char) *ps->p))
-	{
-		if (v > (PG_INT64_MAX - 9) / 10)
-		{
-			ps->p = start;
-			ParseError(ps, what);
-		}
-		v = v * 10 + (*ps->p - '0');
-		ps->p++;
-	}
-	if (neg)
-		v = -v;
-	if (v < lo || v > hi)
-	{
-		ps->p = start;
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid customer_profile: %s out of range at character %d",
-						what, (int) (start - ps->str) + 1)));
-	}
-	return v;
-}
-
-/*
- * ParseFloat - a finite JSON number.
- */
-static float8
-ParseFloat(ProfileParser *ps)
-{
-	const char *start;
-	char	   *end;
-	char		buf[64];
-	size_t		len;
-	float8		v;
-
-	SkipSpace(ps);
-	start = ps->p;
-	while (strchr("0123456789+-.eE", *ps->p) != NULL && *ps->p != '\0')
-		ps->p++;
-	len = ps->p - start;
-	if (len == 0 || len >= sizeof(buf))
-	{
-		ps->p = start;
-		ParseError(ps, "a number");
-	}
-	memcpy(buf, start, len);
-	buf[len] = '\0';
-	errno = 0;
-	v = strtod(buf, &end);
-	if (*end != '\0' || end == buf)
-	{
-		ps->p = start;
-		ParseError(ps, "a number");
-	}
-	/* underflow to a denormal or zero is fine; overflow is not */
-	if (!isfinite(v))
-	{
-		ps->p = start;
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid customer_profile: spend out of range at character %d",
-						(int) (start - ps->str) + 1)));
-	}
-	return v;
-}
-
-/*
- * ParseDate - a quoted "YYYY-MM-DD" date (year 1 or later).
- */
-static int32
-ParseDate(ProfileParser *ps)
-{
-	const char *start;
-	int			y = 0,
-				m = 0,
-				d = 0,
-				nd = 0;
-
-	Expect(ps, "\"");
-	start = ps->p;
-	while (isdigit((unsigned char) *ps->p) && nd < 7)
-	{
-		y = y * 10 + (*ps->p++ - '0');
-		nd++;
-	}
-	if (nd < 4 || ps->p[0] != '-' ||
-		!isdigit((unsigned char) ps->p[1]) || !isdigit((unsigned char) ps->p[2]) ||
-		ps->p[3] != '-' ||
-		!isdigit((unsigned char) ps->p[4]) || !isdigit((unsigned char) ps->p[5]) ||
-		ps->p[6] != '"')
-	{
-		ps->p = start;
-		ParseError(ps, "a date YYYY-MM-DD");
-	}
-	m = (ps->p[1] - '0') * 10 + (ps->p[2] - '0');
-	d = (ps->p[4] - '0') * 10 + (ps->p[5] - '0');
-	if (y < 1 || y > 294276 || m < 1 || m > 12 || d < 1 ||
-		d > day_tab[isleap(y)][m - 1])
-	{
-		ps->p = start;
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid customer_profile: date out of range at character %d",
-						(int) (start - ps->str) + 1)));
-	}
-	ps->p += 7;
-	return date2j(y, m, d) - POSTGRES_EPOCH_JDATE;
-}
-
 PG_FUNCTION_INFO_V1(lifecycle_profile_in);
 
 /*
@@ -687,21 +489,22 @@ Datum
 lifecycle_profile_in(PG_FUNCTION_ARGS)
 {
 	char	   *str = PG_GETARG_CSTRING(0);
-	ProfileParser ps = {str, str};
+	LcReader	ps = {str, str, "customer_profile",
+		"{\"v\":1,\"days\":[[\"2024-01-31\",transactions,priced,spend],...]}"};
 	ProfileData *p;
 	int			cap = 8;
 	int32		prevday = PG_INT32_MIN;
 
 	p = ProfileAlloc(cap);
-	Expect(&ps, "{");
-	Expect(&ps, "\"v\"");
-	Expect(&ps, ":");
+	lc_expect(&ps, "{");
+	lc_expect(&ps, "\"v\"");
+	lc_expect(&ps, ":");
 	{
 		const char *vpos;
 
-		SkipSpace(&ps);
+		lc_skip_space(&ps);
 		vpos = ps.p;
-		if (ParseInt(&ps, 0, 255, "a version") != PROFILE_VERSION)
+		if (lc_parse_int(&ps, 0, 255, "a version") != PROFILE_VERSION)
 		{
 			ps.p = vpos;
 			ereport(ERROR,
@@ -710,21 +513,19 @@ lifecycle_profile_in(PG_FUNCTION_ARGS)
 					 errhint("This release reads version %d.", PROFILE_VERSION)));
 		}
 	}
-	Expect(&ps, ",");
-	Expect(&ps, "\"days\"");
-	Expect(&ps, ":");
-	Expect(&ps, "[");
-	if (Accept(&ps, "]"))
+	lc_expect(&ps, ",");
+	lc_expect(&ps, "\"days\"");
+	lc_expect(&ps, ":");
+	lc_expect(&ps, "[");
+	if (lc_accept(&ps, "]"))
 	{
 		/*
 		 * The empty profile (no purchase yet) is the aggregates' initial
 		 * value: it keeps room for one day so that a customer's first row
 		 * needs no new allocation.
 		 */
-		Expect(&ps, "}");
-		SkipSpace(&ps);
-		if (*ps.p != '\0')
-			ParseError(&ps, "end of input");
+		lc_expect(&ps, "}");
+		lc_expect_end(&ps);
 		p = ProfileAlloc(PROFILE_INITIAL_CAPACITY);
 		p->flags = PROFILE_CANONICAL;
 		PG_RETURN_POINTER(p);
@@ -733,15 +534,15 @@ lifecycle_profile_in(PG_FUNCTION_ARGS)
 	{
 		ProfileDay	day = {0};
 
-		Expect(&ps, "[");
-		day.day = ParseDate(&ps);
-		Expect(&ps, ",");
-		day.ntrans = (int32) ParseInt(&ps, 1, PG_INT32_MAX, "a transaction count");
-		Expect(&ps, ",");
-		day.npriced = (int32) ParseInt(&ps, 0, PG_INT32_MAX, "a priced transaction count");
-		Expect(&ps, ",");
-		day.spend = ParseFloat(&ps);
-		Expect(&ps, "]");
+		lc_expect(&ps, "[");
+		day.day = lc_parse_date(&ps);
+		lc_expect(&ps, ",");
+		day.ntrans = (int32) lc_parse_int(&ps, 1, PG_INT32_MAX, "a transaction count");
+		lc_expect(&ps, ",");
+		day.npriced = (int32) lc_parse_int(&ps, 0, PG_INT32_MAX, "a priced transaction count");
+		lc_expect(&ps, ",");
+		day.spend = lc_parse_float(&ps, "spend");
+		lc_expect(&ps, "]");
 		ProfileCheckDay(&day, prevday, ERRCODE_INVALID_PARAMETER_VALUE);
 		prevday = day.day;
 		if (p->ndays == cap)
@@ -750,12 +551,10 @@ lifecycle_profile_in(PG_FUNCTION_ARGS)
 			cap = p->capacity;
 		}
 		p->days[p->ndays++] = day;
-	} while (Accept(&ps, ","));
-	Expect(&ps, "]");
-	Expect(&ps, "}");
-	SkipSpace(&ps);
-	if (*ps.p != '\0')
-		ParseError(&ps, "end of input");
+	} while (lc_accept(&ps, ","));
+	lc_expect(&ps, "]");
+	lc_expect(&ps, "}");
+	lc_expect_end(&ps);
 
 	p->nsorted = p->ndays;
 	PG_RETURN_POINTER(ProfileMakeCanonical(p));
@@ -772,7 +571,6 @@ lifecycle_profile_out(PG_FUNCTION_ARGS)
 	ProfileData *p = profile_get_canonical(fcinfo, 0);
 	StringInfoData buf;
 	char		daybuf[LC_DAYBUF];
-	char		numbuf[DOUBLE_SHORTEST_DECIMAL_LEN];
 
 	initStringInfo(&buf);
 	appendStringInfo(&buf, "{\"v\":%d,\"days\":[", PROFILE_VERSION);
@@ -781,10 +579,10 @@ lifecycle_profile_out(PG_FUNCTION_ARGS)
 		const ProfileDay *d = &p->days[i];
 
 		lc_format_day(d->day, daybuf);
-		double_to_shortest_decimal_buf(d->spend, numbuf);
-		appendStringInfo(&buf, "%s[\"%s\",%d,%d,%s]", i > 0 ? "," : "",
-						 daybuf, d->ntrans, d->npriced,
-						 strcmp(numbuf, "-0") == 0 ? "0" : numbuf);
+		appendStringInfo(&buf, "%s[\"%s\",%d,%d,", i > 0 ? "," : "",
+						 daybuf, d->ntrans, d->npriced);
+		lc_append_float(&buf, d->spend);
+		appendStringInfoChar(&buf, ']');
 	}
 	appendStringInfoString(&buf, "]}");
 	PG_RETURN_CSTRING(buf.data);
