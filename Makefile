@@ -29,7 +29,7 @@ DATA = $(wildcard sql/$(EXTENSION)--*--*.sql)
 REGRESS = $(sort $(basename $(notdir $(filter-out sql/$(EXTENSION)--%,$(wildcard sql/*.sql)))))
 REGRESS_OPTS = --inputdir=. --load-extension=$(EXTENSION)
 
-EXTRA_CLEAN = results regression.diffs regression.out test/out bench/out
+EXTRA_CLEAN = results regression.diffs regression.out test/out
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
