@@ -319,10 +319,11 @@ RetentionAddCustomer(RetentionData *r, const ProfileData *p, int32 asof,
 	for (i = 0; i < nd; i++)
 	{
 		const ProfileDay *d = &p->days[i];
-		int64		k = PeriodOffset(r, d->day, start, start_index);
+		int64		k;
 
-		if (k < 0)
+		if (d->day < start)
 			continue;			/* before the anchor */
+		k = PeriodOffset(r, d->day, start, start_index);
 		last_active = k;
 		if (k == 0)
 			rev0 += d->spend;
@@ -721,8 +722,12 @@ lifecycle_retention_recv(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 				 errmsg("invalid retention_curve period in binary input")));
 	customers = pq_getmsgint64(msg);
+	if (customers < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid retention_curve customer count in binary input")));
 	n = pq_getmsgint(msg, 4);
-	if (customers < 0 || n < 0 || n > RETENTION_MAX_PERIODS ||
+	if (n < 0 || n > RETENTION_MAX_PERIODS ||
 		(Size) n * 40 != (Size) (msg->len - msg->cursor))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
