@@ -386,6 +386,40 @@ StateArg(FunctionCallInfo fcinfo)
 	return RetentionCheck(r);
 }
 
+/* the last period text a call site parsed, kept in fn_extra */
+typedef struct PeriodCache
+{
+	RetentionPeriod per;
+	int			len;
+	char		name[FLEXIBLE_ARRAY_MEMBER];
+} PeriodCache;
+
+/*
+ * CachedPeriod - parse the period argument, reusing the previous result
+ * when the text is unchanged (it is the same on every row in practice).
+ */
+static RetentionPeriod
+CachedPeriod(FunctionCallInfo fcinfo, text *t)
+{
+	PeriodCache *cache = (PeriodCache *) fcinfo->flinfo->fn_extra;
+	int			len = VARSIZE_ANY_EXHDR(t);
+
+	if (cache == NULL || cache->len != len ||
+		memcmp(cache->name, VARDATA_ANY(t), len) != 0)
+	{
+		RetentionPeriod per = ParsePeriod(text_to_cstring(t));
+
+		cache = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt,
+								   offsetof(PeriodCache, name) + len + 1);
+		cache->per = per;
+		cache->len = len;
+		memcpy(cache->name, VARDATA_ANY(t), len);
+		cache->name[len] = '\0';
+		fcinfo->flinfo->fn_extra = cache;
+	}
+	return cache->per;
+}
+
 PG_FUNCTION_INFO_V1(lifecycle_retention_trans);
 
 /*
@@ -416,32 +450,17 @@ lifecycle_retention_trans(PG_FUNCTION_ARGS)
 				 errmsg("cohort_retention as_of must not be NULL"),
 				 errhint("Pass the last day of observation, e.g. current_date - 1.")));
 
+	per = CachedPeriod(fcinfo, PG_GETARG_TEXT_PP(2));
 	r = StateArg(fcinfo);
 	if (r == NULL)
-	{
-		char	   *name = text_to_cstring(PG_GETARG_TEXT_PP(2));
-
-		per = ParsePeriod(name);
 		r = RetentionAlloc(8, &per);
-	}
-	else
-	{
-		/* the period must not change within a group; parse only if it did */
-		text	   *t = PG_GETARG_TEXT_PP(2);
-		char	   *name = text_to_cstring(t);
-		char	   *have = PeriodName(r->unit, r->block_days);
-
-		if (strcmp(name, have) != 0)
-		{
-			per = ParsePeriod(name);
-			if (per.unit != r->unit || per.block_days != r->block_days)
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("cohort_retention period changed within a group (%s, then %s)",
-								have, name),
-						 errhint("Pass the same period for every row.")));
-		}
-	}
+	else if (per.unit != r->unit || per.block_days != r->block_days)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cohort_retention period changed within a group (%s, then %s)",
+						PeriodName(r->unit, r->block_days),
+						PeriodName(per.unit, per.block_days)),
+				 errhint("Pass the same period for every row.")));
 
 	asof = lc_arg_day(fcinfo, 3, "as_of");
 	if (PG_NARGS() > 4 && !PG_ARGISNULL(4))
