@@ -161,7 +161,7 @@ CREATE FUNCTION cohort_retention_matrix(source regclass, customer_column text,
                    active bigint, rate float8, active_or_after bigint, rate_or_after float8,
                    revenue float8, revenue_rate float8)
     LANGUAGE plpgsql STABLE PARALLEL SAFE
-    SET search_path FROM CURRENT
+    SET search_path = @extschema@, pg_catalog
 AS $fn$
 DECLARE
     grouping text := coalesce(cohort_unit,
