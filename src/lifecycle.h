@@ -28,13 +28,15 @@
  * One customer's distinct purchase days.  In memory and on disk the value
  * is a varlena:
  *
- *	  ProfileData header (fixed-width fields, see below)
- *	  ProfileDay days[capacity]
+ *	  ProfileData header (16 bytes, see below)
+ *	  ProfileDay days[capacity]	(24 bytes each)
  *
- * A finished (canonical) profile has its days sorted ascending and
- * distinct, with capacity == nsorted == ndays.  The header is kept small
- * (24 bytes) because one state per customer sits in the aggregate's hash
- * table: a header and four days fit a 128-byte allocation.
+ * where capacity follows from the varlena length.  A finished (canonical)
+ * profile has its days sorted ascending and distinct, with capacity ==
+ * nsorted == ndays.  The value is kept small because one state per
+ * customer sits in the aggregate's hash table and partial states travel
+ * between parallel workers and spill to disk: a one-day profile is 40
+ * bytes.
  * Inside an aggregate the same layout doubles as the transition state: it
  * keeps spare capacity so appends are O(1) amortised, and days appended out
  * of order go to an unsorted tail [nsorted, ndays) that is merged on
@@ -46,7 +48,9 @@
  * canonical, so values move between machines through those two.
  * ----------------------------------------------------------------
  */
-#define PROFILE_VERSION		1
+#define PROFILE_VERSION		2		/* layout of the datum (version 1: 24-byte
+									 * header of development builds) */
+#define PROFILE_FORM_VERSION 1		/* text and binary wire forms */
 
 /* flag bits */
 #define PROFILE_CANONICAL	0x01	/* sorted, distinct, trimmed */
@@ -68,13 +72,13 @@ typedef struct ProfileData
 	uint16		reserved;		/* always 0 */
 	int32		ndays;			/* entries in use */
 	int32		nsorted;		/* entries [0, nsorted) sorted and distinct */
-	int32		capacity;		/* entries allocated */
-	int32		reserved2;		/* always 0; keeps days[] 8-byte aligned */
 	ProfileDay	days[FLEXIBLE_ARRAY_MEMBER];
 } ProfileData;
 
 #define PROFILE_HDRSZ		offsetof(ProfileData, days)
 #define PROFILE_SIZE(cap)	(PROFILE_HDRSZ + (Size) (cap) * sizeof(ProfileDay))
+/* days allocated: whatever the varlena length holds */
+#define PROFILE_CAPACITY(p) ((int) ((VARSIZE(p) - PROFILE_HDRSZ) / sizeof(ProfileDay)))
 /* largest number of days a profile may hold (every day of ~27,000 years) */
 #define PROFILE_MAX_DAYS	10000000
 

@@ -42,11 +42,11 @@ PG_MODULE_MAGIC;
 #define LC_MIN_DAY		(1721426 - POSTGRES_EPOCH_JDATE)	/* date2j(1,1,1) */
 #define LC_MAX_DAY		(TIMESTAMP_END_JULIAN - POSTGRES_EPOCH_JDATE - 1)
 
-StaticAssertDecl(offsetof(ProfileData, days) == 24 && sizeof(ProfileDay) == 24,
+StaticAssertDecl(offsetof(ProfileData, days) == 16 && sizeof(ProfileDay) == 24,
 				 "customer_profile layout changed: bump PROFILE_VERSION");
 
 /* initial capacity (days) of a profile built by the aggregate */
-#define PROFILE_INITIAL_CAPACITY	4	/* 24 + 4 * 24 bytes: a 128-byte chunk */
+#define PROFILE_INITIAL_CAPACITY	1	/* 16 + 24 bytes: most customers buy on one day */
 
 static ProfileData *ProfileAlloc(int capacity);
 static ProfileData *ProfileGrow(ProfileData *p, int need);
@@ -220,7 +220,6 @@ ProfileAlloc(int capacity)
 	p = palloc0(PROFILE_SIZE(capacity));
 	SET_VARSIZE(p, PROFILE_SIZE(capacity));
 	p->version = PROFILE_VERSION;
-	p->capacity = capacity;
 	return p;
 }
 
@@ -235,13 +234,13 @@ ProfileAlloc(int capacity)
 static ProfileData *
 ProfileGrow(ProfileData *p, int need)
 {
-	int64		cap = Max((int64) p->capacity * 2, (int64) need);
+	int64		cap = Max((int64) PROFILE_CAPACITY(p) * 2, (int64) need);
 	Size		bytes = 64;
 	ProfileData *n;
 
 	/*
-	 * Fill a power-of-two allocation (what palloc hands out anyway): 1 day in
-	 * 64 bytes, 4 in 128, 9 in 256, 20 in 512, ...
+	 * Fill a power-of-two allocation (what palloc hands out anyway): 2 days in
+	 * 64 bytes, 4 in 128, 10 in 256, 20 in 512, ...
 	 */
 	while (bytes < PROFILE_SIZE(cap))
 		bytes *= 2;
@@ -251,7 +250,6 @@ ProfileGrow(ProfileData *p, int need)
 	n = ProfileAlloc((int) cap);
 	memcpy(n, p, PROFILE_SIZE(p->ndays));
 	SET_VARSIZE(n, PROFILE_SIZE(cap));
-	n->capacity = (int32) cap;
 	n->flags &= ~PROFILE_CANONICAL;
 	return n;
 }
@@ -359,11 +357,27 @@ ProfileMakeCanonical(const ProfileData *src)
 	p->ndays = src->ndays;
 	p->nsorted = src->nsorted;
 	ProfileCompact(p);
-	p->capacity = p->ndays;
 	SET_VARSIZE(p, PROFILE_SIZE(p->ndays));
 	ProfileCheckSpend(p);
 	p->flags = PROFILE_CANONICAL;
 	return p;
+}
+
+/*
+ * ProfileCheckVersion - reject a datum whose layout this build cannot read.
+ * Layout 1 (a 24-byte header) only existed in development builds before
+ * the first release; the text and binary forms of those values are
+ * unchanged, so they move over as text.
+ */
+static void
+ProfileCheckVersion(const ProfileData *p)
+{
+	if (p->version != PROFILE_VERSION)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("customer_profile has unknown storage layout version %d",
+						p->version),
+				 errhint("Rebuild the profile with customer_profile(), or move it as text (its text form is unchanged).")));
 }
 
 /*
@@ -375,11 +389,7 @@ profile_get_canonical(FunctionCallInfo fcinfo, int argno)
 {
 	ProfileData *p = PG_GETARG_PROFILE_P(argno);
 
-	if (p->version != PROFILE_VERSION)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_CORRUPTED),
-				 errmsg("customer_profile has unknown format version %d",
-						p->version)));
+	ProfileCheckVersion(p);
 	if (p->flags & PROFILE_CANONICAL)
 		return p;
 	return ProfileMakeCanonical(p);
@@ -504,13 +514,13 @@ lifecycle_profile_in(PG_FUNCTION_ARGS)
 
 		lc_skip_space(&ps);
 		vpos = ps.p;
-		if (lc_parse_int(&ps, 0, 255, "a version") != PROFILE_VERSION)
+		if (lc_parse_int(&ps, 0, 255, "a version") != PROFILE_FORM_VERSION)
 		{
 			ps.p = vpos;
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("unsupported customer_profile version in \"%s\"", str),
-					 errhint("This release reads version %d.", PROFILE_VERSION)));
+					 errhint("This release reads version %d.", PROFILE_FORM_VERSION)));
 		}
 	}
 	lc_expect(&ps, ",");
@@ -548,7 +558,7 @@ lifecycle_profile_in(PG_FUNCTION_ARGS)
 		if (p->ndays == cap)
 		{
 			p = ProfileGrow(p, cap * 2);
-			cap = p->capacity;
+			cap = PROFILE_CAPACITY(p);
 		}
 		p->days[p->ndays++] = day;
 	} while (lc_accept(&ps, ","));
@@ -573,7 +583,7 @@ lifecycle_profile_out(PG_FUNCTION_ARGS)
 	char		daybuf[LC_DAYBUF];
 
 	initStringInfo(&buf);
-	appendStringInfo(&buf, "{\"v\":%d,\"days\":[", PROFILE_VERSION);
+	appendStringInfo(&buf, "{\"v\":%d,\"days\":[", PROFILE_FORM_VERSION);
 	for (int i = 0; i < p->ndays; i++)
 	{
 		const ProfileDay *d = &p->days[i];
@@ -604,7 +614,7 @@ lifecycle_profile_recv(PG_FUNCTION_ARGS)
 	ProfileData *p;
 
 	version = pq_getmsgbyte(buf);
-	if (version != PROFILE_VERSION)
+	if (version != PROFILE_FORM_VERSION)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 				 errmsg("unsupported customer_profile binary version %d", version)));
@@ -647,7 +657,7 @@ lifecycle_profile_send(PG_FUNCTION_ARGS)
 	StringInfoData buf;
 
 	pq_begintypsend(&buf);
-	pq_sendbyte(&buf, PROFILE_VERSION);
+	pq_sendbyte(&buf, PROFILE_FORM_VERSION);
 	pq_sendint32(&buf, p->ndays);
 	for (int i = 0; i < p->ndays; i++)
 	{
@@ -699,7 +709,7 @@ ProfileAddRow(ProfileData *state, int32 day, bool priced, float8 amount)
 			}
 			if (n == 0 || state->days[n - 1].day < day)
 			{
-				if (n == state->capacity)
+				if (n == PROFILE_CAPACITY(state))
 					state = ProfileGrow(state, n + 1);
 				state->days[n] = row;
 				state->ndays = state->nsorted = n + 1;
@@ -718,7 +728,7 @@ ProfileAddRow(ProfileData *state, int32 day, bool priced, float8 amount)
 			}
 		}
 
-		if (n < state->capacity)
+		if (n < PROFILE_CAPACITY(state))
 		{
 			state->days[n] = row;
 			state->ndays = n + 1;
@@ -729,7 +739,7 @@ ProfileAddRow(ProfileData *state, int32 day, bool priced, float8 amount)
 		if (state->nsorted < n)
 		{
 			ProfileCompact(state);
-			if (state->ndays <= state->capacity / 2)
+			if (state->ndays <= PROFILE_CAPACITY(state) / 2)
 				continue;
 		}
 		state = ProfileGrow(state, state->ndays + 1);
@@ -819,11 +829,11 @@ ProfileMergeInto(ProfileData *state, const ProfileData *other)
 {
 	int64		need = (int64) state->ndays + other->ndays;
 
-	if (need > state->capacity)
+	if (need > PROFILE_CAPACITY(state))
 	{
 		ProfileCompact(state);
 		need = (int64) state->ndays + other->ndays;
-		if (need > state->capacity)
+		if (need > PROFILE_CAPACITY(state))
 			state = ProfileGrow(state, (int) Min(need, (int64) PG_INT32_MAX));
 	}
 	memcpy(state->days + state->ndays, other->days,
@@ -856,22 +866,14 @@ lifecycle_profile_merge(PG_FUNCTION_ARGS)
 	ProfileData *state;
 	ProfileData *other = PG_GETARG_PROFILE_P(1);
 
-	if (other->version != PROFILE_VERSION)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_CORRUPTED),
-				 errmsg("customer_profile has unknown format version %d",
-						other->version)));
+	ProfileCheckVersion(other);
 
 	if (AggCheckCallContext(fcinfo, NULL))
 	{
 		state = (ProfileData *) PG_GETARG_POINTER(0);
 		if (VARATT_IS_EXTENDED(state))
 			state = (ProfileData *) PG_DETOAST_DATUM_COPY(PG_GETARG_DATUM(0));
-		if (state->version != PROFILE_VERSION)
-			ereport(ERROR,
-					(errcode(ERRCODE_DATA_CORRUPTED),
-					 errmsg("customer_profile has unknown format version %d",
-							state->version)));
+		ProfileCheckVersion(state);
 		PG_RETURN_POINTER(ProfileMergeInto(state, other));
 	}
 
