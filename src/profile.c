@@ -301,9 +301,45 @@ ProfileCompact(ProfileData *p)
 
 	if (ntail == 0)
 		return;
-
-	qsort(p->days + nsorted, ntail, sizeof(ProfileDay), DayCmp);
 	tail = p->days + nsorted;
+
+	/*
+	 * Fast paths, common when combining the partial states of parallel
+	 * workers: a tail that is already sorted and entirely after the prefix
+	 * just joins it; a single tail day is inserted in place.
+	 */
+	{
+		bool		sorted = true;
+
+		for (int k = 1; k < ntail && sorted; k++)
+			sorted = tail[k - 1].day < tail[k].day;
+		if (sorted && (nsorted == 0 || p->days[nsorted - 1].day < tail[0].day))
+		{
+			p->nsorted = p->ndays;
+			return;
+		}
+		if (ntail == 1)
+		{
+			ProfileDay	d = tail[0];
+			int			pos = DayLowerBound(p, nsorted, d.day);
+
+			if (pos < nsorted && p->days[pos].day == d.day)
+			{
+				MergeDay(&p->days[pos], &d);
+				p->ndays = p->nsorted = nsorted;
+			}
+			else
+			{
+				memmove(&p->days[pos + 1], &p->days[pos],
+						sizeof(ProfileDay) * (nsorted - pos));
+				p->days[pos] = d;
+				p->ndays = p->nsorted = nsorted + 1;
+			}
+			return;
+		}
+		if (!sorted)
+			qsort(tail, ntail, sizeof(ProfileDay), DayCmp);
+	}
 	out = palloc(sizeof(ProfileDay) * p->ndays);
 
 	while (i < nsorted || j < ntail)
