@@ -90,3 +90,31 @@ SELECT customer_id, channel, round(total_spend(p)::numeric, 2) AS spend, purchas
 FROM customer_profiles
 WHERE lifecycle_stage(p, date '2025-12-31') = 'at_risk'
 ORDER BY total_spend(p) DESC LIMIT 10;
+
+\echo
+\echo '== Cohort retention: quarterly cohorts, share buying again in month k (censored cells blank) =='
+SELECT to_char(cohort, 'YYYY-"Q"Q') AS cohort, cohort_size(curve) AS size,
+       round(100 * r[1]) AS m0, round(100 * r[2]) AS m1, round(100 * r[3]) AS m2,
+       round(100 * r[4]) AS m3, round(100 * r[7]) AS m6, round(100 * r[13]) AS m12,
+       round(100 * r[25]) AS m24
+FROM (SELECT cohort, curve, retention_rates(curve, 'on') AS r
+      FROM (SELECT date_trunc('quarter', first_purchase(p))::date AS cohort,
+                   cohort_retention(p, 'month', date '2025-12-31') AS curve
+            FROM customer_profiles WHERE p IS NOT NULL GROUP BY 1) c) x
+ORDER BY cohort;
+\echo '(all cohorts, weighted by eligible customers; on = bought in month k, on_or_after = in k or later)'
+SELECT k - 1 AS month, round((100 * on_k)::numeric, 1) AS "on %", round((100 * after_k)::numeric, 1) AS "on or after %"
+FROM (SELECT retention_rates(rollup(curve), 'on') AS r_on, retention_rates(rollup(curve), 'on_or_after') AS r_after
+      FROM (SELECT cohort_retention(p, 'month', date '2025-12-31') AS curve
+            FROM customer_profiles WHERE p IS NOT NULL
+            GROUP BY date_trunc('month', first_purchase(p))) c) x,
+     unnest(r_on, r_after) WITH ORDINALITY u(on_k, after_k, k)
+WHERE k - 1 IN (0, 1, 2, 3, 6, 12, 18, 24, 30)
+ORDER BY 1;
+
+\echo
+\echo '== Nightly snapshots (what a pg_cron job runs) and stage moves between them =='
+CALL lifecycle_snapshot('2025-06-30', 'orders', 'customer_id', 'ordered_at', 'amount');
+CALL lifecycle_snapshot('2025-12-31', 'orders', 'customer_id', 'ordered_at', 'amount');
+SELECT from_stage, to_stage, customers FROM stage_transitions('2025-06-30', '2025-12-31')
+WHERE customers >= 100 ORDER BY customers DESC LIMIT 12;
