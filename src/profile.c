@@ -649,6 +649,10 @@ lifecycle_profile_recv(PG_FUNCTION_ARGS)
 	int32		prevday = PG_INT32_MIN;
 	ProfileData *p;
 
+	if (buf->len - buf->cursor < 5)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid customer_profile: binary value too short")));
 	version = pq_getmsgbyte(buf);
 	if (version != PROFILE_FORM_VERSION)
 		ereport(ERROR,

@@ -727,6 +727,10 @@ lifecycle_retention_recv(PG_FUNCTION_ARGS)
 	int			n;
 	int64		customers;
 
+	if (msg->len - msg->cursor < 18)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid retention_curve: binary value too short")));
 	version = pq_getmsgbyte(msg);
 	if (version != RETENTION_VERSION)
 		ereport(ERROR,
