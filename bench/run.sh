@@ -20,7 +20,7 @@ for f in bench/[0-9][0-9]_*.sql; do
     esac
 done
 chmod -R a+rwX bench/out 2>/dev/null || true
-pg_virtualenv -o log_min_messages=fatal -o shared_buffers=2GB -o work_mem=256MB \
+pg_virtualenv -t -o log_min_messages=fatal -o shared_buffers=2GB -o work_mem=256MB \
     -o max_parallel_workers_per_gather=2 \
     psql -X -q -v ON_ERROR_STOP=1 -v customers="${BENCH_CUSTOMERS:-1000000}" \
         -v reps="${BENCH_REPS:-5}" $files | tee bench/out/latest.txt

@@ -99,4 +99,82 @@ extern void lc_format_day(int32 day, char *buf);
 /* length of a buffer lc_format_day writes into */
 #define LC_DAYBUF	32
 
+
+/* ----------------------------------------------------------------
+ * Survival, sBG, RFM and NPS (survival.c, sbg.c, rfm.c)
+ *
+ * LcHist: a histogram of distinct (tag, key) cells with two int64
+ * counters, the state of survival_curve (key = duration, a = events,
+ * b = censored), of the sBG aggregate (the same) and of rfm_bins (tag =
+ * dimension, key = value, a = customers) and nps (key = score).  Kept like
+ * a customer_profile inside an aggregate: a sorted, distinct prefix
+ * [0, nsorted) and an unsorted tail merged on demand, spare capacity
+ * inside the varlena, so a row costs O(log n) amortised.  Canonical
+ * values have no tail and no spare capacity.
+ * ----------------------------------------------------------------
+ */
+#include "lib/stringinfo.h"
+
+#define LCHIST_VERSION		1
+
+/* kinds (one per SQL type that uses the layout) */
+#define LCHIST_SURVIVAL		1
+#define LCHIST_RFM			2
+#define LCHIST_NPS			3
+
+#define LCHIST_CANONICAL	0x01
+
+typedef struct LcHistEntry
+{
+	float8		key;			/* duration, value or score */
+	int32		tag;			/* dimension (RFM), else 0 */
+	int32		reserved;		/* always 0 */
+	int64		a;				/* events / customers / responses */
+	int64		b;				/* censored (survival), else 0 */
+} LcHistEntry;
+
+typedef struct LcHist
+{
+	int32		vl_len_;		/* varlena header, do not touch directly */
+	uint8		version;		/* LCHIST_VERSION */
+	uint8		flags;			/* LCHIST_* bits */
+	uint8		kind;			/* LCHIST_SURVIVAL, ... */
+	uint8		reserved;		/* always 0 */
+	int32		n;				/* entries in use */
+	int32		nsorted;		/* entries [0, nsorted) sorted and distinct */
+	int32		capacity;		/* entries allocated */
+	int32		param;			/* bins (RFM), else 0 */
+	LcHistEntry e[FLEXIBLE_ARRAY_MEMBER];
+} LcHist;
+
+#define LCHIST_HDRSZ		offsetof(LcHist, e)
+#define LCHIST_SIZE(cap)	(LCHIST_HDRSZ + (Size) (cap) * sizeof(LcHistEntry))
+#define LCHIST_MAX_ENTRIES	50000000
+
+extern LcHist *lc_hist_alloc(int capacity, int kind);
+extern LcHist *lc_hist_trans_state(FunctionCallInfo fcinfo, int kind);
+extern LcHist *lc_hist_add(LcHist *h, int32 tag, float8 key, int64 a, int64 b);
+extern LcHist *lc_hist_merge_into(LcHist *state, const LcHist *other);
+extern LcHist *lc_hist_canonical(const LcHist *h);
+extern LcHist *lc_hist_get(FunctionCallInfo fcinfo, int argno, int kind);
+extern void lc_hist_check_kind(const LcHist *h, int kind);
+extern int	lc_hist_tag_start(const LcHist *h, int32 tag);
+
+/* strict parser of the small JSON-like text forms (survival.c) */
+typedef struct LcParser
+{
+	const char *str;			/* whole input, for messages */
+	const char *p;				/* current position */
+	const char *type;			/* SQL type name, for messages */
+	const char *form;			/* the expected form, for the hint */
+} LcParser;
+
+extern void lc_parse_error(LcParser *ps, const char *expected) pg_attribute_noreturn();
+extern void lc_parse_expect(LcParser *ps, const char *tok);
+extern bool lc_parse_accept(LcParser *ps, const char *tok);
+extern int64 lc_parse_int(LcParser *ps, int64 lo, int64 hi, const char *what);
+extern float8 lc_parse_float(LcParser *ps, const char *what);
+extern void lc_parse_end(LcParser *ps);
+extern void lc_append_float(StringInfo buf, float8 v);
+
 #endif							/* LIFECYCLE_H */

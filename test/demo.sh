@@ -9,5 +9,5 @@ sh test/deps.sh build
 make -s >/dev/null
 make -s install >/dev/null
 chmod -R a+rX . 2>/dev/null || true
-pg_virtualenv -o log_min_messages=fatal \
+pg_virtualenv -t -o log_min_messages=fatal \
     psql -X -q -v ON_ERROR_STOP=1 -v customers="${DEMO_CUSTOMERS:-100000}" -f test/demo.sql

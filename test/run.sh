@@ -18,7 +18,7 @@ chmod -R a+rwX . 2>/dev/null || true
 # pg_virtualenv runs the cluster as postgres when we are root; the suites are clients.
 rm -f test/out/summary
 set +e
-pg_virtualenv -o max_worker_processes=16 -o max_parallel_workers=8 \
+pg_virtualenv -t -o max_worker_processes=16 -o max_parallel_workers=8 \
     -o shared_buffers=256MB -o log_min_messages=fatal \
     sh test/run_suites.sh
 rc=$?
