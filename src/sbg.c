@@ -266,7 +266,8 @@ lifecycle_sbg_fit_array(PG_FUNCTION_ARGS)
 	if (ARR_NDIM(arr) > 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-				 errmsg("survivor counts must be a one-dimensional array")));
+				 errmsg("survivor counts must be a one-dimensional array"),
+				 errhint("Fit one cohort per call: ARRAY[n0, n1, ...].")));
 	deconstruct_array(arr, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE,
 					  &elems, &nulls, &n);
 	if (n < 2)
@@ -286,7 +287,8 @@ lifecycle_sbg_fit_array(PG_FUNCTION_ARGS)
 		if (v[i] < 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("survivor counts must not be negative")));
+					 errmsg("survivor counts must not be negative"),
+					 errhint("Each entry counts the customers still active after that many periods.")));
 		if (i > 0 && v[i] > v[i - 1])
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

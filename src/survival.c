@@ -364,6 +364,8 @@ static void
 HistValidate(const LcHist *h, int errcode_)
 {
 	int64		totals[3] = {0, 0, 0};
+	const char *typname = h->kind == LCHIST_SURVIVAL ? "survival_curve" :
+		h->kind == LCHIST_RFM ? "rfm_bins_state" : "nps_state";
 
 	for (int i = 0; i < h->n; i++)
 	{
@@ -372,15 +374,16 @@ HistValidate(const LcHist *h, int errcode_)
 		if (!isfinite(e->key))
 			ereport(ERROR,
 					(errcode(errcode_),
-					 errmsg("invalid histogram value: values must be finite")));
+					 errmsg("invalid %s: values must be finite", typname)));
 		if (i > 0 && CellCmp(e->tag, e->key, &h->e[i - 1]) <= 0)
 			ereport(ERROR,
 					(errcode(errcode_),
-					 errmsg("invalid histogram value: values must be strictly ascending")));
+					 errmsg("invalid %s: values must be strictly ascending", typname),
+					 errhint("Each value appears once, in ascending order.")));
 		if (e->a < 0 || e->b < 0)
 			ereport(ERROR,
 					(errcode(errcode_),
-					 errmsg("invalid histogram value: counts must not be negative")));
+					 errmsg("invalid %s: counts must not be negative", typname)));
 		switch (h->kind)
 		{
 			case LCHIST_SURVIVAL:
@@ -424,7 +427,7 @@ HistValidate(const LcHist *h, int errcode_)
 	else if (h->param != 0)
 		ereport(ERROR,
 				(errcode(errcode_),
-				 errmsg("invalid histogram value: unexpected parameter")));
+				 errmsg("invalid %s: unexpected parameter", typname)));
 }
 
 /*
