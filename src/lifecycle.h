@@ -106,11 +106,11 @@ extern void lc_format_day(int32 day, char *buf);
  * LcHist: a histogram of distinct (tag, key) cells with two int64
  * counters, the state of survival_curve (key = duration, a = events,
  * b = censored), of the sBG aggregate (the same) and of rfm_bins (tag =
- * dimension, key = value, a = customers) and nps (key = score).  Kept like
- * a customer_profile inside an aggregate: a sorted, distinct prefix
- * [0, nsorted) and an unsorted tail merged on demand, spare capacity
- * inside the varlena, so a row costs O(log n) amortised.  Canonical
- * values have no tail and no spare capacity.
+ * dimension, key = value, a = customers) and nps (key = score).  Inside an
+ * aggregate the cells are kept in arrival order with spare capacity and a
+ * hash index after them, inside the varlena (LCHIST_INDEXED), so a row
+ * costs O(1) amortised; canonical values (output, stored, combined
+ * inputs) are sorted by (tag, key), without spare capacity or index.
  * ----------------------------------------------------------------
  */
 #include "lib/stringinfo.h"
@@ -122,7 +122,8 @@ extern void lc_format_day(int32 day, char *buf);
 #define LCHIST_RFM			2
 #define LCHIST_NPS			3
 
-#define LCHIST_CANONICAL	0x01
+#define LCHIST_CANONICAL	0x01	/* sorted, distinct, trimmed */
+#define LCHIST_INDEXED		0x02	/* a hash index follows the entries */
 
 typedef struct LcHistEntry
 {
@@ -149,6 +150,7 @@ typedef struct LcHist
 
 #define LCHIST_HDRSZ		offsetof(LcHist, e)
 #define LCHIST_SIZE(cap)	(LCHIST_HDRSZ + (Size) (cap) * sizeof(LcHistEntry))
+#define LCHIST_SLOTS(h)		((int32 *) ((char *) (h) + LCHIST_SIZE((h)->capacity)))
 #define LCHIST_MAX_ENTRIES	50000000
 
 extern LcHist *lc_hist_alloc(int capacity, int kind);

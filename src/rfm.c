@@ -491,6 +491,32 @@ lifecycle_rfm_score(PG_FUNCTION_ARGS)
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }
 
+PG_FUNCTION_INFO_V1(lifecycle_rfm_segment_of);
+
+/*
+ * lifecycle_rfm_segment_of - rfm_segment(bins, recency, frequency): the
+ * segment of one customer without building the whole rfm_score row (the
+ * cheap form for segment counts over many customers); bins must be 5.
+ */
+Datum
+lifecycle_rfm_segment_of(PG_FUNCTION_ARGS)
+{
+	RfmBins    *b = GetRfm(fcinfo, 0);
+	float8		r = CheckValue(PG_GETARG_FLOAT8(1), 0);
+	float8		f = CheckValue(PG_GETARG_FLOAT8(2), 1);
+	int			rs,
+				fs;
+
+	if (b->bins != 5)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("RFM segments need 5 bins, got %d", b->bins),
+				 errhint("The R x F segment map is defined on 1-5 scores; use rfm_bins(..., 5).")));
+	rs = 5 - EdgesBelow(RFM_EDGES(b, 0), 4, r);
+	fs = 1 + EdgesBelow(RFM_EDGES(b, 1), 4, f);
+	PG_RETURN_TEXT_P(cstring_to_text(segment_map[rs - 1][fs - 1]));
+}
+
 PG_FUNCTION_INFO_V1(lifecycle_rfm_edges);
 
 /*

@@ -164,109 +164,120 @@ HistCompact(LcHist *h)
 }
 
 /*
+ * CellHash - hash of a cell for the index (a 64-bit finaliser over the
+ * key's bits, mixed with the tag).
+ */
+static inline uint32
+CellHash(int32 tag, float8 key)
+{
+	uint64		x;
+
+	memcpy(&x, &key, sizeof(x));
+	x ^= (uint64) (uint32) tag * UINT64CONST(0x9E3779B97F4A7C15);
+	x ^= x >> 30;
+	x *= UINT64CONST(0xbf58476d1ce4e5b9);
+	x ^= x >> 27;
+	x *= UINT64CONST(0x94d049bb133111eb);
+	x ^= x >> 31;
+	return (uint32) x;
+}
+
+/*
+ * HistIndexed - a copy of h (distinct cells, any order) with room for at
+ * least "need" entries and a hash index: int32 slots (entry number + 1,
+ * 0 = empty) after the entries, twice as many as the capacity, which is a
+ * power of two.  The index makes an insert O(1); it lives inside the
+ * varlena, so nodeAgg's copies of the state carry it along.
+ */
+static LcHist *
+HistIndexed(const LcHist *h, int64 need)
+{
+	int64		cap = 16;
+	LcHist	   *n;
+	int32	   *slots;
+	uint32		mask;
+
+	if (need > LCHIST_MAX_ENTRIES)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("histogram state would exceed %d distinct values",
+						LCHIST_MAX_ENTRIES),
+				 errhint("Round the values (for example to whole days or cents) to keep fewer distinct ones.")));
+	while (cap < need || cap < (int64) h->n * 2)
+		cap *= 2;
+	n = palloc(LCHIST_SIZE(cap) + sizeof(int32) * 2 * cap);
+	memcpy(n, h, LCHIST_SIZE(h->n));
+	SET_VARSIZE(n, LCHIST_SIZE(cap) + sizeof(int32) * 2 * cap);
+	n->capacity = (int32) cap;
+	n->nsorted = 0;
+	n->flags = LCHIST_INDEXED;
+	slots = LCHIST_SLOTS(n);
+	memset(slots, 0, sizeof(int32) * 2 * cap);
+	mask = (uint32) (2 * cap - 1);
+	for (int i = 0; i < n->n; i++)
+	{
+		uint32		pos = CellHash(n->e[i].tag, n->e[i].key) & mask;
+
+		while (slots[pos] != 0)
+			pos = (pos + 1) & mask;
+		slots[pos] = i + 1;
+	}
+	return n;
+}
+
+/*
  * lc_hist_add - count (a, b) in cell (tag, key) of a writable histogram.
  *
- * Modifies h in place when there is room and returns it, or returns a grown
- * copy.  O(1) for in-order or repeated cells, O(log n) for a cell already
- * in the sorted prefix, otherwise an append to the tail (merged when the
- * state fills up).
+ * Modifies h in place when it is indexed and has room, and returns it;
+ * otherwise returns an indexed, grown copy (the old value is left alone:
+ * nodeAgg frees it when the state pointer changes).  O(1) amortised.
  */
 LcHist *
 lc_hist_add(LcHist *h, int32 tag, float8 key, int64 a, int64 b)
 {
-	LcHistEntry row;
+	int32	   *slots;
+	uint32		mask,
+				pos;
 
-	row.key = key + 0.0;		/* -0 becomes 0 */
-	row.tag = tag;
-	row.reserved = 0;
-	row.a = a;
-	row.b = b;
-
-	for (;;)
+	key = key + 0.0;			/* -0 becomes 0 */
+	if (!(h->flags & LCHIST_INDEXED) || h->n == h->capacity)
+		h = HistIndexed(h, (int64) h->n + 1);
+	slots = LCHIST_SLOTS(h);
+	mask = (uint32) (2 * h->capacity - 1);
+	pos = CellHash(tag, key) & mask;
+	while (slots[pos] != 0)
 	{
-		int			n = h->n;
-		int			lo,
-					hi;
+		LcHistEntry *e = &h->e[slots[pos] - 1];
 
-		if (h->nsorted == n)
+		if (e->key == key && e->tag == tag)
 		{
-			if (n > 0)
-			{
-				int			c = CellCmp(tag, row.key, &h->e[n - 1]);
-
-				if (c == 0)
-				{
-					AddCounts(&h->e[n - 1], a, b);
-					return h;
-				}
-				if (c > 0 && n < h->capacity)
-				{
-					h->e[n] = row;
-					h->n = h->nsorted = n + 1;
-					return h;
-				}
-			}
-			else if (h->capacity > 0)
-			{
-				h->e[0] = row;
-				h->n = h->nsorted = 1;
-				return h;
-			}
-		}
-
-		/* binary search of the sorted prefix */
-		lo = 0;
-		hi = h->nsorted;
-		while (lo < hi)
-		{
-			int			mid = lo + (hi - lo) / 2;
-
-			if (CellCmp(tag, row.key, &h->e[mid]) > 0)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		if (lo < h->nsorted && CellCmp(tag, row.key, &h->e[lo]) == 0)
-		{
-			AddCounts(&h->e[lo], a, b);
+			AddCounts(e, a, b);
 			return h;
 		}
-
-		if (n < h->capacity)
-		{
-			h->e[n] = row;
-			h->n = n + 1;
-			return h;
-		}
-
-		/* full: merge the tail, and grow only if that freed too little */
-		if (h->nsorted < n)
-		{
-			HistCompact(h);
-			if (h->n <= h->capacity / 2)
-				continue;
-		}
-		h = HistGrow(h, (int64) h->n + 1);
+		pos = (pos + 1) & mask;
 	}
+	h->e[h->n].key = key;
+	h->e[h->n].tag = tag;
+	h->e[h->n].reserved = 0;
+	h->e[h->n].a = a;
+	h->e[h->n].b = b;
+	slots[pos] = ++h->n;
+	return h;
 }
 
 /*
  * lc_hist_merge_into - add every cell of "other" into the writable "state";
- * returns state or a grown copy, compacted.
+ * returns state or a grown copy.
  */
 LcHist *
 lc_hist_merge_into(LcHist *state, const LcHist *other)
 {
-	int64		need;
-
-	HistCompact(state);
-	need = (int64) state->n + other->n;
-	if (need > state->capacity)
-		state = HistGrow(state, need);
-	memcpy(state->e + state->n, other->e, sizeof(LcHistEntry) * other->n);
-	state->n += other->n;
-	state->flags &= ~LCHIST_CANONICAL;
-	HistCompact(state);
+	if (!(state->flags & LCHIST_INDEXED) ||
+		(int64) state->n + other->n > state->capacity)
+		state = HistIndexed(state, (int64) state->n + other->n);
+	for (int i = 0; i < other->n; i++)
+		state = lc_hist_add(state, other->e[i].tag, other->e[i].key,
+							other->e[i].a, other->e[i].b);
 	return state;
 }
 
@@ -280,7 +291,7 @@ lc_hist_canonical(const LcHist *h)
 
 	memcpy(c->e, h->e, sizeof(LcHistEntry) * h->n);
 	c->n = h->n;
-	c->nsorted = h->nsorted;
+	c->nsorted = (h->flags & LCHIST_INDEXED) ? 0 : h->nsorted;
 	c->param = h->param;
 	HistCompact(c);
 	c->capacity = c->n;
@@ -298,7 +309,10 @@ lc_hist_check_kind(const LcHist *h, int kind)
 {
 	if (VARSIZE(h) < LCHIST_HDRSZ || h->version != LCHIST_VERSION || h->kind != kind ||
 		h->n < 0 || h->n > h->capacity || h->nsorted > h->n ||
-		VARSIZE(h) < LCHIST_SIZE(h->capacity))
+		VARSIZE(h) < LCHIST_SIZE(h->capacity) ||
+		((h->flags & LCHIST_INDEXED) &&
+		 ((h->capacity & (h->capacity - 1)) != 0 ||
+		  VARSIZE(h) < LCHIST_SIZE(h->capacity) + sizeof(int32) * 2 * (Size) h->capacity)))
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),
 				 errmsg("corrupt histogram value (format version %d, kind %d)",
@@ -337,7 +351,6 @@ lc_hist_trans_state(FunctionCallInfo fcinfo, int kind)
 	if (VARATT_IS_EXTENDED(h))
 		h = (LcHist *) PG_DETOAST_DATUM_COPY(PG_GETARG_DATUM(0));
 	lc_hist_check_kind(h, kind);
-	h->flags &= ~LCHIST_CANONICAL;
 	return h;
 }
 
@@ -895,7 +908,7 @@ HistMerge(FunctionCallInfo fcinfo, int kind)
 		lc_hist_check_kind(state, kind);
 	}
 	else
-		state = HistGrow(lc_hist_get(fcinfo, 0, kind), 0);
+		state = HistIndexed(lc_hist_get(fcinfo, 0, kind), 0);
 
 	if (kind == LCHIST_RFM)
 	{

@@ -101,6 +101,12 @@ CREATE FUNCTION rfm_segment(r integer, f integer) RETURNS text
 COMMENT ON FUNCTION rfm_segment(integer, integer) IS
     'the 10-segment R x F map of 1-5 scores (Champions, Loyal Customers, ..., Hibernating)';
 
+CREATE FUNCTION rfm_segment(bins rfm_bins, recency float8, frequency float8) RETURNS text
+    AS 'MODULE_PATHNAME', 'lifecycle_rfm_segment_of'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION rfm_segment(rfm_bins, float8, float8) IS
+    'segment of one customer (5 bins): rfm_segment of its R and F scores, without the full rfm_score row';
+
 CREATE FUNCTION rfm_edges(bins rfm_bins, dimension text) RETURNS float8[]
     AS 'MODULE_PATHNAME', 'lifecycle_rfm_edges'
     LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
