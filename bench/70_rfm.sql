@@ -13,7 +13,12 @@ FROM (SELECT customer_id, customer_profile(ts, amount) p FROM orders WHERE ts < 
 VACUUM ANALYZE rfm_input;
 
 INSERT INTO bench_query VALUES
-('r_rfm', 'ours: rfm_bins + rfm_score segments',
+('r_rfm', 'ours: rfm_segment(rfm_bins(...), r, f) per customer',
+ $q$SELECT string_agg(segment || '=' || n, ' ' ORDER BY segment) FROM (
+        SELECT rfm_segment((SELECT rfm_bins(recency, frequency, monetary) FROM rfm_input), recency, frequency) AS segment,
+               count(*) n
+        FROM rfm_input GROUP BY 1) x$q$),
+('r_rfm_score', 'ours: rfm_score(rfm_bins(...), r, f, m) rows, LATERAL',
  $q$WITH b AS (SELECT rfm_bins(recency, frequency, monetary) b FROM rfm_input)
     SELECT string_agg(segment || '=' || n, ' ' ORDER BY segment) FROM (
         SELECT s.segment, count(*) n FROM rfm_input, b, LATERAL rfm_score(b.b, recency, frequency, monetary) s
@@ -58,6 +63,24 @@ INSERT INTO bench_query VALUES
             (5,4,'Champions'),(5,5,'Champions'))
     SELECT string_agg(segment || '=' || n, ' ' ORDER BY segment) FROM (
         SELECT map.segment, count(*) n FROM s JOIN map USING (r, f) GROUP BY 1) x$q$),
+('s4_sql_rfm', 'plain SQL: edges as scalar subqueries (InitPlans) + CASE map',
+ $q$SELECT string_agg(segment || '=' || n, ' ' ORDER BY segment) FROM (
+        SELECT CASE WHEN r <= 2 AND f <= 2 THEN 'Hibernating'
+                    WHEN r <= 2 AND f <= 4 THEN 'At Risk'
+                    WHEN r <= 2 THEN 'Can''t Lose'
+                    WHEN r = 3 AND f <= 2 THEN 'About to Sleep'
+                    WHEN r = 3 AND f = 3 THEN 'Need Attention'
+                    WHEN r <= 4 AND f >= 4 THEN 'Loyal Customers'
+                    WHEN r = 4 AND f = 1 THEN 'Promising'
+                    WHEN r = 5 AND f = 1 THEN 'New Customers'
+                    WHEN f <= 3 THEN 'Potential Loyalists'
+                    ELSE 'Champions' END AS segment, count(*) n
+        FROM (SELECT 1 + width_bucket(-recency, (SELECT array_agg(-x ORDER BY x DESC) FROM unnest(
+                         (SELECT percentile_cont(ARRAY[0.2, 0.4, 0.6, 0.8]) WITHIN GROUP (ORDER BY recency) FROM rfm_input)) x)) AS r,
+                     5 - width_bucket(-frequency, (SELECT array_agg(-x ORDER BY x DESC) FROM unnest(
+                         (SELECT percentile_cont(ARRAY[0.2, 0.4, 0.6, 0.8]) WITHIN GROUP (ORDER BY frequency) FROM rfm_input)) x)) AS f
+              FROM rfm_input) s
+        GROUP BY 1) x$q$),
 ('s3_sql_rfm', 'plain SQL: ntile(5) per dimension, ties lifted to their value''s lowest tile (not quantile-exact)',
  $q$SELECT 'ntile: ' || string_agg(r::text || f::text || '=' || n, ' ' ORDER BY r, f) FROM (
         SELECT r, f, count(*) n FROM (
@@ -66,8 +89,9 @@ INSERT INTO bench_query VALUES
                   FROM rfm_input) a) b GROUP BY 1, 2) x$q$);
 
 \echo '== rfm: the competing queries give the same answers =='
-SELECT bench_same(ARRAY['r_rfm', 's1_sql_rfm', 's2_sql_rfm']);
+SELECT bench_same(ARRAY['r_rfm', 'r_rfm_score', 's1_sql_rfm', 's2_sql_rfm', 's4_sql_rfm']);
 
 INSERT INTO bench_ratio (name, num, den, goal) VALUES
-('(s)/(r) best plain-SQL RFM segments / ours (same edges, same ties)', '{s1_sql_rfm,s2_sql_rfm}', '{r_rfm}', 'at least 2'),
+('(s)/(r) best plain-SQL RFM segments / ours (same edges, same ties)', '{s1_sql_rfm,s2_sql_rfm,s4_sql_rfm}', '{r_rfm}', 'at least 2'),
+('(s)/(r_score) best plain-SQL / ours with full rfm_score rows', '{s1_sql_rfm,s2_sql_rfm,s4_sql_rfm}', '{r_rfm_score}', '(context)'),
 ('(s3)/(r) ntile formulation (ties lifted; different answer) / ours', '{s3_sql_rfm}', '{r_rfm}', '(context)');
