@@ -42,6 +42,12 @@ SELECT * FROM rfm_score('{"v":1,"bins":10,"customers":10,"recency":[1,2,3,4,5,6,
 SELECT * FROM rfm_score('{"v":1,"bins":4,"customers":10,"recency":[1,2,3],"frequency":[1,2,3],"monetary":[1,2,3]}',
                         2, 2, 2);
 
+-- the raw-value segment form agrees with rfm_score
+WITH b AS (SELECT rfm_bins(r, f, m) b FROM rfm_c)
+SELECT count(*) AS customers, count(*) FILTER (WHERE rfm_segment(b.b, c.r, c.f) = s.segment) AS same_segment
+FROM rfm_c c, b, LATERAL rfm_score(b.b, c.r, c.f, c.m) s;
+SELECT rfm_segment('{"v":1,"bins":4,"customers":10,"recency":[1,2,3],"frequency":[1,2,3],"monetary":[1,2,3]}', 1, 1);
+
 -- the R x F map: all 25 cells, each mapped once; cell counts 4,4,2,2,1,4,1,1,4,2
 SELECT f, string_agg(r || ':' || rfm_segment(r, f), ', ' ORDER BY r) AS r_1_to_5
 FROM generate_series(1, 5) r, generate_series(1, 5) f GROUP BY f ORDER BY f;

@@ -2,7 +2,7 @@
 -- §4 projections), an independent plain-SQL Kaplan-Meier, parameter recovery under
 -- censoring, parallel plans, and every bad input with its SQLSTATE.
 BEGIN;
-SELECT plan(51);
+SELECT plan(53);
 SET LOCAL TimeZone = 'UTC';
 
 -- I2: Freireich 6-MP group
@@ -108,6 +108,22 @@ SELECT ok((SELECT abs(sbg_del(ROW(2, 3, NULL, NULL, NULL)::sbg_model, 0.01) -
           'DEL with a 1% discount rate = brute-force sum of 20,000 terms');
 SELECT ok((SELECT abs(sbg_del(ROW(2, 3, NULL, NULL, NULL)::sbg_model, 1e-6) - 4.0) < 1e-3),
           'DEL at d -> 0 tends to E[T] = (alpha + beta - 1) / (alpha - 1) = 4');
+
+-- the README's "one-point cut in churn" query
+CREATE TEMP TABLE cut AS
+WITH fit AS (SELECT sbg_fit(ARRAY[1000, 631, 468, 382, 326, 289, 262, 241]) AS m),
+     models AS (
+        SELECT m AS now,
+               ROW((m).alpha, (m).alpha * (1 - c) / c, NULL, NULL, NULL)::sbg_model AS cut
+        FROM fit, LATERAL (SELECT (m).alpha / ((m).alpha + (m).beta) - 0.01 AS c) x)
+SELECT 1 - sbg_retention_rate(now, 1) AS churn_now, 1 - sbg_retention_rate(cut, 1) AS churn_cut,
+       sbg_del(now, 0.10) AS del_now, sbg_del(cut, 0.10) AS del_cut,
+       241 * sbg_derl(now, 0.10, 6) AS base_now, 241 * sbg_derl(cut, 0.10, 6) AS base_cut
+FROM models;
+SELECT ok((SELECT abs(churn_now - churn_cut - 0.01) < 1e-12 AND abs(churn_now - 0.3733) < 1e-4 FROM cut),
+          'one-point cut: first-period churn 0.3733 -> 0.3633');
+SELECT ok((SELECT round(del_now::numeric, 3) = 3.695 AND round(del_cut::numeric, 3) = 3.762 AND base_cut > base_now FROM cut),
+          'one-point cut: DEL 3.695 -> 3.762 payments, base value rises');
 
 -- the aggregate form: same fit as the array; censoring handled
 CREATE TEMP TABLE reg_customers AS
