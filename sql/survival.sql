@@ -118,6 +118,13 @@ SELECT id, (profile_survival(p, timestamptz '2024-12-31 23:00+00', '36 hours')).
 FROM sv_profiles WHERE id IN (1, 2) ORDER BY id;
 SELECT survival_curve(s.duration, s.churned)
 FROM sv_profiles, LATERAL profile_survival(p, date '2024-12-31', '90 days') s;
+-- the aggregate over profiles gives the same curve
+SELECT survival_curve(p, date '2024-12-31', '90 days') FROM sv_profiles;
+SELECT survival_curve(p, timestamptz '2024-12-31 12:00+00', '90 days')::text =
+       (SELECT survival_curve(s.duration, s.churned)
+        FROM sv_profiles, LATERAL profile_survival(p, date '2024-12-31', '90 days') s)::text AS same_curve
+FROM sv_profiles;
+SELECT survival_curve(p, date '2024-12-31', '0 days') FROM sv_profiles;
 SELECT profile_survival(p, date '2024-12-31', '3 months') FROM sv_profiles WHERE id = 1;
 SELECT profile_survival(p, date '2024-12-31', '0 days') FROM sv_profiles WHERE id = 1;
 SELECT profile_survival(p, date '2024-12-31', '-5 days') FROM sv_profiles WHERE id = 1;

@@ -1257,30 +1257,26 @@ lifecycle_survival_subjects(PG_FUNCTION_ARGS)
  * ----------------------------------------------------------------
  */
 
-PG_FUNCTION_INFO_V1(lifecycle_profile_survival);
-
 /*
- * lifecycle_profile_survival - (duration in days, churned) of a customer as
- * of a day, given an inactivity threshold.
+ * ProfileDuration - (duration in days, churned) of a canonical profile as
+ * of a day, given an inactivity threshold (arguments asof_arg and
+ * asof_arg + 1 of fcinfo); false when the customer has no purchase by then.
  *
  * With F the first and L the last purchase day on or before as_of and k the
  * threshold in days: the customer has churned when as_of - L > k, and then
  * churned at L + k (the moment the silence exceeded the threshold), so the
  * duration is L - F + k; otherwise the customer is censored at as_of,
  * duration as_of - F (never more than L - F + k, so censored and churned
- * durations are on one clock).  NULL without a purchase by as_of.
+ * durations are on one clock).
  */
-Datum
-lifecycle_profile_survival(PG_FUNCTION_ARGS)
+static bool
+ProfileDuration(FunctionCallInfo fcinfo, const ProfileData *p, int asof_arg,
+				float8 *duration, bool *churned)
 {
-	ProfileData *p = profile_get_canonical(fcinfo, 0);
-	int32		asof = lc_arg_day(fcinfo, 1, "as_of");
-	Interval   *span = PG_GETARG_INTERVAL_P(2);
+	int32		asof = lc_arg_day(fcinfo, asof_arg, "as_of");
+	Interval   *span = PG_GETARG_INTERVAL_P(asof_arg + 1);
 	double		k;
 	int			n;
-	TupleDesc	tupdesc;
-	Datum		values[2];
-	bool		nulls[2] = {false, false};
 	int32		first,
 				last;
 
@@ -1297,23 +1293,68 @@ lifecycle_profile_survival(PG_FUNCTION_ARGS)
 				 errhint("A customer silent for longer than the threshold counts as churned, for example '90 days'.")));
 	n = profile_days_upto(p, asof);
 	if (n == 0)
-		PG_RETURN_NULL();
+		return false;
 	first = p->days[0].day;
 	last = p->days[n - 1].day;
+	*churned = (double) (asof - last) > k;
+	*duration = *churned ? (double) (last - first) + k : (double) (asof - first);
+	return true;
+}
 
-	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "profile_survival must return a composite type");
-	tupdesc = BlessTupleDesc(tupdesc);
+PG_FUNCTION_INFO_V1(lifecycle_profile_survival);
 
-	if ((double) (asof - last) > k)
+/*
+ * lifecycle_profile_survival - (duration in days, churned) of a customer as
+ * of a day, given an inactivity threshold (see ProfileDuration); NULL
+ * without a purchase by as_of.
+ */
+Datum
+lifecycle_profile_survival(PG_FUNCTION_ARGS)
+{
+	ProfileData *p = profile_get_canonical(fcinfo, 0);
+	TupleDesc	tupdesc;
+	Datum		values[2];
+	bool		nulls[2] = {false, false};
+	float8		duration;
+	bool		churned;
+
+	if (!ProfileDuration(fcinfo, p, 1, &duration, &churned))
+		PG_RETURN_NULL();
+
+	/* the blessed row descriptor is built once per call site */
+	tupdesc = (TupleDesc) fcinfo->flinfo->fn_extra;
+	if (tupdesc == NULL)
 	{
-		values[0] = Float8GetDatum((double) (last - first) + k);
-		values[1] = BoolGetDatum(true);
+		MemoryContext oldcxt = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+
+		if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+			elog(ERROR, "profile_survival must return a composite type");
+		tupdesc = BlessTupleDesc(CreateTupleDescCopy(tupdesc));
+		MemoryContextSwitchTo(oldcxt);
+		fcinfo->flinfo->fn_extra = tupdesc;
 	}
-	else
-	{
-		values[0] = Float8GetDatum((double) (asof - first));
-		values[1] = BoolGetDatum(false);
-	}
+	values[0] = Float8GetDatum(duration);
+	values[1] = BoolGetDatum(churned);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+}
+
+PG_FUNCTION_INFO_V1(lifecycle_survival_trans_profile);
+
+/*
+ * lifecycle_survival_trans_profile - transition of survival_curve(p,
+ * as_of, inactivity): counts profile_survival(p, as_of, inactivity)
+ * without building the row.  STRICT: NULL profiles are skipped, as are
+ * customers without a purchase by as_of.
+ */
+Datum
+lifecycle_survival_trans_profile(PG_FUNCTION_ARGS)
+{
+	LcHist	   *h = lc_hist_trans_state(fcinfo, LCHIST_SURVIVAL);
+	ProfileData *p = profile_get_canonical(fcinfo, 1);
+	float8		duration;
+	bool		churned;
+
+	if (!ProfileDuration(fcinfo, p, 2, &duration, &churned))
+		PG_RETURN_POINTER(h);
+	PG_RETURN_POINTER(lc_hist_add(h, 0, duration, churned ? 1 : 0, churned ? 0 : 1));
 }

@@ -54,6 +54,35 @@ CREATE AGGREGATE survival_curve(duration float8, event boolean) (
 COMMENT ON AGGREGATE survival_curve(float8, boolean) IS
     'Kaplan-Meier survival curve from (duration >= 0, event: true = churned, false = censored); rows with NULLs are skipped; NULL for no rows';
 
+CREATE FUNCTION survival_curve_trans(survival_curve, customer_profile, timestamptz, interval)
+    RETURNS survival_curve
+    AS 'MODULE_PATHNAME', 'lifecycle_survival_trans_profile'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION survival_curve_trans(survival_curve, customer_profile, date, interval)
+    RETURNS survival_curve
+    AS 'MODULE_PATHNAME', 'lifecycle_survival_trans_profile'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE AGGREGATE survival_curve(p customer_profile, as_of timestamptz, inactivity interval) (
+    SFUNC = survival_curve_trans,
+    STYPE = survival_curve,
+    INITCOND = '{"v":1,"points":[]}',
+    FINALFUNC = survival_curve_final,
+    COMBINEFUNC = survival_curve_merge,
+    PARALLEL = SAFE
+);
+CREATE AGGREGATE survival_curve(p customer_profile, as_of date, inactivity interval) (
+    SFUNC = survival_curve_trans,
+    STYPE = survival_curve,
+    INITCOND = '{"v":1,"points":[]}',
+    FINALFUNC = survival_curve_final,
+    COMBINEFUNC = survival_curve_merge,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE survival_curve(customer_profile, timestamptz, interval) IS
+    'Kaplan-Meier survival curve of stored profiles: survival_curve over profile_survival(p, as_of, inactivity), without the intermediate rows';
+COMMENT ON AGGREGATE survival_curve(customer_profile, date, interval) IS
+    'Kaplan-Meier survival curve of stored profiles: survival_curve over profile_survival(p, as_of, inactivity), without the intermediate rows';
+
 CREATE AGGREGATE rollup(survival_curve) (
     SFUNC = survival_curve_merge,
     STYPE = survival_curve,

@@ -2,7 +2,7 @@
 -- §4 projections), an independent plain-SQL Kaplan-Meier, parameter recovery under
 -- censoring, parallel plans, and every bad input with its SQLSTATE.
 BEGIN;
-SELECT plan(53);
+SELECT plan(54);
 SET LOCAL TimeZone = 'UTC';
 
 -- I2: Freireich 6-MP group
@@ -64,6 +64,9 @@ SELECT is((SELECT count(*)::int FROM demo_s d JOIN demo_p USING (customer_id)
 SELECT is((SELECT count(*)::int FROM demo_s d JOIN demo_p USING (customer_id)
            WHERE NOT d.churned AND d.duration <> tenure(p, date '2025-06-30')), 0,
           'censored customers: duration = tenure at as_of');
+SELECT is((SELECT survival_curve(p, date '2025-06-30', '120 days')::text FROM demo_p),
+          (SELECT survival_curve(duration, churned)::text FROM demo_s),
+          'survival_curve(p, as_of, inactivity) = survival_curve over profile_survival rows');
 SELECT ok((SELECT bool_and(survival <= coalesce(prev, 1)) FROM (
               SELECT survival, lag(survival) OVER (ORDER BY time) prev
               FROM survival_table((SELECT survival_curve(duration, churned) FROM demo_s))) x),
