@@ -150,10 +150,10 @@ SbgObjective(unsigned n, const double *x, double *grad, void *arg)
 
 /*
  * SbgFit - maximise the log-likelihood; returns (alpha, beta, ll) and
- * whether the fit converged: NLopt reports success (or stopped on
- * round-off), the gradient is negligible, the optimum is inside the
- * parameter bounds, and the likelihood is curved in both directions there
- * (a ridge, as with a single period of data, is not a fit).
+ * whether the fit converged: the gradient is negligible, the optimum is
+ * inside the parameter bounds, and the likelihood is curved in both
+ * directions there (a ridge, as with a single period of data, or a
+ * maximum at infinity, as with a constant churn rate, is not a fit).
  */
 static bool
 SbgFit(const SbgData *data, double *alpha, double *beta, double *ll)
@@ -181,13 +181,36 @@ SbgFit(const SbgData *data, double *alpha, double *beta, double *ll)
 	res = nlopt_optimize(opt, x, &best);
 	nlopt_destroy(opt);
 
+	/*
+	 * L-BFGS sometimes gives up (NLOPT_FAILURE) in flat, badly scaled
+	 * regions (a very high or very low churn probability); polish from where
+	 * it stopped with a derivative-free method.  Whether the result is a
+	 * maximum is decided below from the gradient and the curvature, not from
+	 * the optimiser's return code.
+	 */
+	if (res < 0 && res != NLOPT_ROUNDOFF_LIMITED && isfinite(best))
+	{
+		opt = nlopt_create(NLOPT_LN_BOBYQA, 2);
+		if (opt == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_OUT_OF_MEMORY),
+					 errmsg("could not create an NLopt optimizer")));
+		nlopt_set_lower_bounds(opt, lb);
+		nlopt_set_upper_bounds(opt, ub);
+		nlopt_set_max_objective(opt, SbgObjective, (void *) data);
+		nlopt_set_xtol_rel(opt, 1e-12);
+		nlopt_set_maxeval(opt, 5000);
+		res = nlopt_optimize(opt, x, &best);
+		nlopt_destroy(opt);
+	}
+
 	*alpha = exp(x[0]);
 	*beta = exp(x[1]);
 	*ll = SbgLogLik(data, *alpha, *beta, g);
 
-	ok = (res > 0 || res == NLOPT_ROUNDOFF_LIMITED) && isfinite(*ll) &&
+	ok = res != NLOPT_INVALID_ARGS && res != NLOPT_OUT_OF_MEMORY && isfinite(*ll) &&
 		fabs(x[0]) < SBG_LOG_BOUND - 0.5 && fabs(x[1]) < SBG_LOG_BOUND - 0.5 &&
-		fabs(g[0]) + fabs(g[1]) < 1e-3 * Max(1.0, fabs(*ll));
+		fabs(g[0]) + fabs(g[1]) < 1e-4 * Max(1.0, fabs(*ll));
 	if (ok)
 	{
 		/* Hessian in log space by central differences of the gradient */

@@ -2,7 +2,7 @@
 -- §4 projections), an independent plain-SQL Kaplan-Meier, parameter recovery under
 -- censoring, parallel plans, and every bad input with its SQLSTATE.
 BEGIN;
-SELECT plan(54);
+SELECT plan(56);
 SET LOCAL TimeZone = 'UTC';
 
 -- I2: Freireich 6-MP group
@@ -155,6 +155,16 @@ SELECT ok((SELECT abs(alpha - 1.5) / 1.5 < 0.01 AND abs(beta - 4) / 4 < 0.01 AND
           'censored cohorts (2, 4, 8 periods): alpha, beta recovered within 1%');
 SELECT ok((SELECT customers = 120000 FROM (SELECT (sbg_fit(periods, churned)).* FROM sim) f),
           'customers counts churned and censored rows');
+
+-- recovery over a wide range of parameters (1M customers, 12 periods, expected survivors)
+SELECT is((SELECT count(*)::int FROM (
+              SELECT a, b, sbg_fit(ARRAY(SELECT round(1e6 * sbg_survival(ROW(a, b, NULL, NULL, NULL)::sbg_model, k))::bigint
+                                         FROM generate_series(0, 12) k ORDER BY k)) f
+              FROM (VALUES (0.2, 10.0), (20.0, 50.0), (3.8, 15.19), (0.05, 0.05), (100.0, 3.0), (1.0, 1000.0)) t(a, b)) x
+           WHERE (f).converged AND abs((f).alpha / a - 1) < 0.02 AND abs((f).beta / b - 1) < 0.02), 6,
+          'parameters from 0.05 to 1000 recovered within 2% and converged');
+SELECT is((SELECT converged FROM sbg_fit(ARRAY[1000, 500, 250, 125])), false,
+          'a constant churn rate (no heterogeneity: the maximum is at infinity) is reported as not converged');
 
 -- parallel plans on a real table
 CREATE TABLE public.lc_tap_durations AS
