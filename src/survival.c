@@ -702,7 +702,7 @@ ParseVersion(LcParser *ps, int version)
 }
 
 /*
- * lc_hist_parse_cells - parse "[[key,a(,b)],...]" for one tag into h
+ * ParseCells - parse "[[key,a(,b)],...]" for one tag into h
  * (appended; validation comes after the whole value is read).
  */
 static LcHist *
@@ -1007,7 +1007,7 @@ typedef struct KmStep
 } KmStep;
 
 /*
- * KmInit - start a walk over the curve: total subjects at risk.
+ * KmTotal - the number of subjects (all at risk at the start).
  */
 static int64
 KmTotal(const LcHist *h)
@@ -1062,7 +1062,7 @@ KmStepAt(const LcHist *h, int i, int64 *at_risk, float8 *surv, float8 *gw,
 }
 
 /*
- * ArgFiniteTime - a time argument of an accessor must not be NaN.
+ * ArgTime - a time argument of an accessor, which must not be NaN.
  */
 static float8
 ArgTime(FunctionCallInfo fcinfo, int argno)
