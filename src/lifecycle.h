@@ -99,6 +99,31 @@ extern void lc_format_day(int32 day, char *buf);
 /* length of a buffer lc_format_day writes into */
 #define LC_DAYBUF	32
 
+/* ----------------------------------------------------------------
+ * Strict reader of the canonical text forms (textio.c)
+ * ----------------------------------------------------------------
+ */
+#include "lib/stringinfo.h"
+
+typedef struct LcReader
+{
+	const char *str;			/* whole input, for messages */
+	const char *p;				/* current position */
+	const char *typname;		/* type name for messages */
+	const char *form;			/* the expected form, for hints */
+} LcReader;
+
+extern void lc_parse_error(LcReader *rd, const char *expected) pg_attribute_noreturn();
+extern void lc_value_error(LcReader *rd, const char *pos, const char *what) pg_attribute_noreturn();
+extern void lc_skip_space(LcReader *rd);
+extern void lc_expect(LcReader *rd, const char *tok);
+extern bool lc_accept(LcReader *rd, const char *tok);
+extern void lc_expect_end(LcReader *rd);
+extern int64 lc_parse_int(LcReader *rd, int64 lo, int64 hi, const char *what);
+extern float8 lc_parse_float(LcReader *rd, const char *what);
+extern void lc_parse_string(LcReader *rd, char *buf, int buflen, const char *what);
+extern int32 lc_parse_date(LcReader *rd);
+extern void lc_append_float(StringInfo buf, float8 v);
 
 /* ----------------------------------------------------------------
  * Survival, sBG, RFM and NPS (survival.c, sbg.c, rfm.c)
@@ -113,8 +138,6 @@ extern void lc_format_day(int32 day, char *buf);
  * inputs) are sorted by (tag, key), without spare capacity or index.
  * ----------------------------------------------------------------
  */
-#include "lib/stringinfo.h"
-
 #define LCHIST_VERSION		1
 
 /* kinds (one per SQL type that uses the layout) */
@@ -161,22 +184,5 @@ extern LcHist *lc_hist_canonical(const LcHist *h);
 extern LcHist *lc_hist_get(FunctionCallInfo fcinfo, int argno, int kind);
 extern void lc_hist_check_kind(const LcHist *h, int kind);
 extern int	lc_hist_tag_start(const LcHist *h, int32 tag);
-
-/* strict parser of the small JSON-like text forms (survival.c) */
-typedef struct LcParser
-{
-	const char *str;			/* whole input, for messages */
-	const char *p;				/* current position */
-	const char *type;			/* SQL type name, for messages */
-	const char *form;			/* the expected form, for the hint */
-} LcParser;
-
-extern void lc_parse_error(LcParser *ps, const char *expected) pg_attribute_noreturn();
-extern void lc_parse_expect(LcParser *ps, const char *tok);
-extern bool lc_parse_accept(LcParser *ps, const char *tok);
-extern int64 lc_parse_int(LcParser *ps, int64 lo, int64 hi, const char *what);
-extern float8 lc_parse_float(LcParser *ps, const char *what);
-extern void lc_parse_end(LcParser *ps);
-extern void lc_append_float(StringInfo buf, float8 v);
 
 #endif							/* LIFECYCLE_H */

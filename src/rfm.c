@@ -126,29 +126,29 @@ Datum
 lifecycle_rfm_bins_in(PG_FUNCTION_ARGS)
 {
 	char	   *str = PG_GETARG_CSTRING(0);
-	LcParser	ps;
+	LcReader	ps;
 	RfmBins    *b;
 	int			bins;
 	int64		customers;
 
 	ps.str = ps.p = str;
-	ps.type = "rfm_bins";
+	ps.typname = "rfm_bins";
 	ps.form = "{\"v\":1,\"bins\":5,\"customers\":N,\"recency\":[4 edges],\"frequency\":[...],\"monetary\":[...]}";
-	lc_parse_expect(&ps, "{");
-	lc_parse_expect(&ps, "\"v\"");
-	lc_parse_expect(&ps, ":");
+	lc_expect(&ps, "{");
+	lc_expect(&ps, "\"v\"");
+	lc_expect(&ps, ":");
 	if (lc_parse_int(&ps, 0, 255, "a version") != RFM_VERSION)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("unsupported rfm_bins version in \"%s\"", str),
 				 errhint("This release reads version %d.", RFM_VERSION)));
-	lc_parse_expect(&ps, ",");
-	lc_parse_expect(&ps, "\"bins\"");
-	lc_parse_expect(&ps, ":");
+	lc_expect(&ps, ",");
+	lc_expect(&ps, "\"bins\"");
+	lc_expect(&ps, ":");
 	bins = (int) lc_parse_int(&ps, RFM_MIN_BINS, RFM_MAX_BINS, "a bin count");
-	lc_parse_expect(&ps, ",");
-	lc_parse_expect(&ps, "\"customers\"");
-	lc_parse_expect(&ps, ":");
+	lc_expect(&ps, ",");
+	lc_expect(&ps, "\"customers\"");
+	lc_expect(&ps, ":");
 	customers = lc_parse_int(&ps, 1, PG_INT64_MAX, "a customer count");
 	b = RfmAlloc(bins);
 	b->customers = customers;
@@ -156,20 +156,20 @@ lifecycle_rfm_bins_in(PG_FUNCTION_ARGS)
 	{
 		float8	   *e = RFM_EDGES(b, d);
 
-		lc_parse_expect(&ps, ",");
-		lc_parse_expect(&ps, psprintf("\"%s\"", dim_names[d]));
-		lc_parse_expect(&ps, ":");
-		lc_parse_expect(&ps, "[");
+		lc_expect(&ps, ",");
+		lc_expect(&ps, psprintf("\"%s\"", dim_names[d]));
+		lc_expect(&ps, ":");
+		lc_expect(&ps, "[");
 		for (int k = 0; k < bins - 1; k++)
 		{
 			if (k > 0)
-				lc_parse_expect(&ps, ",");
-			e[k] = lc_parse_float(&ps, "an edge");
+				lc_expect(&ps, ",");
+			e[k] = lc_parse_float(&ps, "an edge") + 0.0;	/* -0 is 0 */
 		}
-		lc_parse_expect(&ps, "]");
+		lc_expect(&ps, "]");
 	}
-	lc_parse_expect(&ps, "}");
-	lc_parse_end(&ps);
+	lc_expect(&ps, "}");
+	lc_expect_end(&ps);
 	RfmValidate(b, ERRCODE_INVALID_PARAMETER_VALUE);
 	PG_RETURN_POINTER(b);
 }

@@ -517,186 +517,29 @@ lc_hist_recv(StringInfo buf, int kind, const char *typname)
 
 
 /* ----------------------------------------------------------------
- * A strict parser for the JSON-like text forms
+ * Text forms (read with the strict reader of textio.c)
  * ----------------------------------------------------------------
  */
-
-/*
- * lc_parse_error - report a syntax error at the parser's position.
- */
-void
-lc_parse_error(LcParser *ps, const char *expected)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-			 errmsg("invalid input syntax for type %s: \"%s\"", ps->type, ps->str),
-			 errdetail("Expected %s at character %d.", expected,
-					   (int) (ps->p - ps->str) + 1),
-			 errhint("The form is %s.", ps->form)));
-}
-
-/*
- * SkipSpace - advance over JSON whitespace.
- */
-static void
-SkipSpace(LcParser *ps)
-{
-	while (*ps->p == ' ' || *ps->p == '\t' || *ps->p == '\n' || *ps->p == '\r')
-		ps->p++;
-}
-
-/*
- * lc_parse_accept - consume tok if it comes next; report whether it did.
- */
-bool
-lc_parse_accept(LcParser *ps, const char *tok)
-{
-	size_t		len = strlen(tok);
-
-	SkipSpace(ps);
-	if (strncmp(ps->p, tok, len) == 0)
-	{
-		ps->p += len;
-		return true;
-	}
-	return false;
-}
-
-/*
- * lc_parse_expect - consume the literal token tok.
- */
-void
-lc_parse_expect(LcParser *ps, const char *tok)
-{
-	if (!lc_parse_accept(ps, tok))
-		lc_parse_error(ps, psprintf("'%s'", tok));
-}
-
-/*
- * lc_parse_int - an integer between lo and hi (no fraction, no exponent).
- */
-int64
-lc_parse_int(LcParser *ps, int64 lo, int64 hi, const char *what)
-{
-	const char *start;
-	int64		v = 0;
-	bool		neg = false;
-
-	SkipSpace(ps);
-	start = ps->p;
-	if (*ps->p == '-')
-	{
-		neg = true;
-		ps->p++;
-	}
-	if (!isdigit((unsigned char) *ps->p))
-	{
-		ps->p = start;
-		lc_parse_error(ps, what);
-	}
-	while (isdigit((unsigned char) *ps->p))
-	{
-		if (v > (PG_INT64_MAX - 9) / 10)
-		{
-			ps->p = start;
-			lc_parse_error(ps, what);
-		}
-		v = v * 10 + (*ps->p - '0');
-		ps->p++;
-	}
-	if (neg)
-		v = -v;
-	if (v < lo || v > hi)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid %s: %s out of range at character %d",
-						ps->type, what, (int) (start - ps->str) + 1)));
-	return v;
-}
-
-/*
- * lc_parse_float - a finite number.
- */
-float8
-lc_parse_float(LcParser *ps, const char *what)
-{
-	const char *start;
-	char	   *end;
-	char		buf[64];
-	size_t		len;
-	float8		v;
-
-	SkipSpace(ps);
-	start = ps->p;
-	while (*ps->p != '\0' && strchr("0123456789+-.eE", *ps->p) != NULL)
-		ps->p++;
-	len = ps->p - start;
-	if (len == 0 || len >= sizeof(buf))
-	{
-		ps->p = start;
-		lc_parse_error(ps, what);
-	}
-	memcpy(buf, start, len);
-	buf[len] = '\0';
-	v = strtod(buf, &end);
-	if (*end != '\0' || end == buf)
-	{
-		ps->p = start;
-		lc_parse_error(ps, what);
-	}
-	if (!isfinite(v))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid %s: %s out of range at character %d",
-						ps->type, what, (int) (start - ps->str) + 1)));
-	return v + 0.0;
-}
-
-/*
- * lc_parse_end - nothing but whitespace may follow.
- */
-void
-lc_parse_end(LcParser *ps)
-{
-	SkipSpace(ps);
-	if (*ps->p != '\0')
-		lc_parse_error(ps, "end of input");
-}
-
-/*
- * lc_append_float - shortest exact decimal form of a finite float8
- * (independent of extra_float_digits; -0 written as 0).
- */
-void
-lc_append_float(StringInfo buf, float8 v)
-{
-	char		numbuf[DOUBLE_SHORTEST_DECIMAL_LEN];
-
-	if (v == 0)
-		v = 0.0;
-	double_to_shortest_decimal_buf(v, numbuf);
-	appendStringInfoString(buf, numbuf);
-}
 
 /*
  * ParseVersion - the "v":N member, which must be our version.
  */
 static void
-ParseVersion(LcParser *ps, int version)
+ParseVersion(LcReader *ps, int version)
 {
 	const char *vpos;
 
-	lc_parse_expect(ps, "{");
-	lc_parse_expect(ps, "\"v\"");
-	lc_parse_expect(ps, ":");
-	SkipSpace(ps);
+	lc_expect(ps, "{");
+	lc_expect(ps, "\"v\"");
+	lc_expect(ps, ":");
+	lc_skip_space(ps);
 	vpos = ps->p;
 	if (lc_parse_int(ps, 0, 255, "a version") != version)
 	{
 		ps->p = vpos;
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("unsupported %s version in \"%s\"", ps->type, ps->str),
+				 errmsg("unsupported %s version in \"%s\"", ps->typname, ps->str),
 				 errhint("This release reads version %d.", version)));
 	}
 }
@@ -706,34 +549,34 @@ ParseVersion(LcParser *ps, int version)
  * (appended; validation comes after the whole value is read).
  */
 static LcHist *
-ParseCells(LcParser *ps, LcHist *h, int32 tag, bool two_counts, bool int_keys)
+ParseCells(LcReader *ps, LcHist *h, int32 tag, bool two_counts, bool int_keys)
 {
-	lc_parse_expect(ps, "[");
-	if (lc_parse_accept(ps, "]"))
+	lc_expect(ps, "[");
+	if (lc_accept(ps, "]"))
 		return h;
 	do
 	{
 		LcHistEntry e = {0};
 
-		lc_parse_expect(ps, "[");
+		lc_expect(ps, "[");
 		if (int_keys)
 			e.key = (float8) lc_parse_int(ps, 0, 10, "a score");
 		else
-			e.key = lc_parse_float(ps, "a number");
+			e.key = lc_parse_float(ps, "a number") + 0.0;	/* -0 is 0 */
 		e.tag = tag;
-		lc_parse_expect(ps, ",");
+		lc_expect(ps, ",");
 		e.a = lc_parse_int(ps, 0, PG_INT64_MAX, "a count");
 		if (two_counts)
 		{
-			lc_parse_expect(ps, ",");
+			lc_expect(ps, ",");
 			e.b = lc_parse_int(ps, 0, PG_INT64_MAX, "a count");
 		}
-		lc_parse_expect(ps, "]");
+		lc_expect(ps, "]");
 		if (h->n == h->capacity)
 			h = HistGrow(h, (int64) h->n + 1);
 		h->e[h->n++] = e;
-	} while (lc_parse_accept(ps, ","));
-	lc_parse_expect(ps, "]");
+	} while (lc_accept(ps, ","));
+	lc_expect(ps, "]");
 	return h;
 }
 
@@ -771,54 +614,54 @@ static const char *const rfm_dims[3] = {"recency", "frequency", "monetary"};
 static LcHist *
 lc_hist_in(char *str, int kind)
 {
-	LcParser	ps;
+	LcReader	ps;
 	LcHist	   *h = lc_hist_alloc(0, kind);
 
 	ps.str = ps.p = str;
 	switch (kind)
 	{
 		case LCHIST_SURVIVAL:
-			ps.type = "survival_curve";
+			ps.typname = "survival_curve";
 			ps.form = "{\"v\":1,\"points\":[[time,events,censored],...]}";
 			break;
 		case LCHIST_RFM:
-			ps.type = "rfm_bins_state";
+			ps.typname = "rfm_bins_state";
 			ps.form = "{\"v\":1,\"bins\":5,\"recency\":[[value,count],...],\"frequency\":[...],\"monetary\":[...]}";
 			break;
 		default:
-			ps.type = "nps_state";
+			ps.typname = "nps_state";
 			ps.form = "{\"v\":1,\"scores\":[[score,count],...]}";
 			break;
 	}
 	ParseVersion(&ps, LCHIST_VERSION);
-	lc_parse_expect(&ps, ",");
+	lc_expect(&ps, ",");
 	if (kind == LCHIST_SURVIVAL)
 	{
-		lc_parse_expect(&ps, "\"points\"");
-		lc_parse_expect(&ps, ":");
+		lc_expect(&ps, "\"points\"");
+		lc_expect(&ps, ":");
 		h = ParseCells(&ps, h, 0, true, false);
 	}
 	else if (kind == LCHIST_RFM)
 	{
-		lc_parse_expect(&ps, "\"bins\"");
-		lc_parse_expect(&ps, ":");
+		lc_expect(&ps, "\"bins\"");
+		lc_expect(&ps, ":");
 		h->param = (int32) lc_parse_int(&ps, 1, 100, "a bin count");
 		for (int d = 0; d < 3; d++)
 		{
-			lc_parse_expect(&ps, ",");
-			lc_parse_expect(&ps, psprintf("\"%s\"", rfm_dims[d]));
-			lc_parse_expect(&ps, ":");
+			lc_expect(&ps, ",");
+			lc_expect(&ps, psprintf("\"%s\"", rfm_dims[d]));
+			lc_expect(&ps, ":");
 			h = ParseCells(&ps, h, d, false, false);
 		}
 	}
 	else
 	{
-		lc_parse_expect(&ps, "\"scores\"");
-		lc_parse_expect(&ps, ":");
+		lc_expect(&ps, "\"scores\"");
+		lc_expect(&ps, ":");
 		h = ParseCells(&ps, h, 0, false, true);
 	}
-	lc_parse_expect(&ps, "}");
-	lc_parse_end(&ps);
+	lc_expect(&ps, "}");
+	lc_expect_end(&ps);
 	h->nsorted = h->n;
 	HistValidate(h, ERRCODE_INVALID_PARAMETER_VALUE);
 	h->flags = LCHIST_CANONICAL;
