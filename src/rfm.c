@@ -215,10 +215,16 @@ Datum
 lifecycle_rfm_bins_recv(PG_FUNCTION_ARGS)
 {
 	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
-	int			version = pq_getmsgbyte(buf);
+	int			version;
 	int32		bins;
 	RfmBins    *b;
 
+	/* check the fixed part's length first: a short read is a protocol error */
+	if (buf->len - buf->cursor < 13)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid rfm_bins: binary value too short")));
+	version = pq_getmsgbyte(buf);
 	if (version != RFM_VERSION)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),

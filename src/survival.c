@@ -475,12 +475,18 @@ lc_hist_send(const LcHist *h)
 static LcHist *
 lc_hist_recv(StringInfo buf, int kind, const char *typname)
 {
-	int			version = pq_getmsgbyte(buf);
+	int			version;
 	int			k;
 	int32		param;
 	int32		n;
 	LcHist	   *h;
 
+	/* check the fixed part's length first: a short read is a protocol error */
+	if (buf->len - buf->cursor < 10)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid %s: binary value too short", typname)));
+	version = pq_getmsgbyte(buf);
 	if (version != LCHIST_VERSION)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
