@@ -125,6 +125,7 @@ SELECT pg_temp.recv_test(decode('01000000020000000000000000' || '3ff800000000000
 SELECT pg_temp.recv_test(decode('01000000020000000000000003' || '7ff8000000000000' || '4000000000000000' || '4008000000000000', 'hex'));  -- NaN edge
 SELECT pg_temp.recv_test(decode('01000000030000000000000003' || '4000000000000000' || '3ff8000000000000' || '4000000000000000'
                                 || '4000000000000000' || '4008000000000000' || '4008000000000000', 'hex'));  -- decreasing edges
+SELECT pg_temp.recv_test(decode('0100000002', 'hex'));  -- too short
 
 -- nps: 100 x (promoters 9-10 - detractors 0-6) / answers
 SELECT nps(s) FROM (VALUES (10), (9), (8), (7), (6), (0), (NULL)) v(s);

@@ -100,6 +100,8 @@ SELECT pg_temp.recv_test(decode('010100000000000000017ff800000000000000000000000
 SELECT pg_temp.recv_test(decode('010100000000000000013ff80000000000000000000000000000000000000000000000000000', 'hex'));  -- empty cell
 SELECT pg_temp.recv_test(decode('01010000000000000002400000000000000000000000000000000000000100000000000000003ff00000000000000000000000000000000000010000000000000000', 'hex'));  -- descending
 SELECT pg_temp.recv_test(decode('0101ffffffffffffffff', 'hex'));  -- negative count
+SELECT pg_temp.recv_test(decode('01', 'hex'));  -- too short
+SELECT pg_temp.recv_test(decode('', 'hex'));  -- empty
 
 -- profile_survival: churned = silent for longer than the threshold at as_of;
 -- duration = last - first + threshold when churned, as_of - first when censored
