@@ -20,12 +20,20 @@ for f in bench/[0-9][0-9]_*.sql; do
     esac
 done
 chmod -R a+rwX bench/out 2>/dev/null || true
-pg_virtualenv -t -o log_min_messages=fatal -o shared_buffers=2GB -o work_mem=256MB \
+set +e
+pg_virtualenv -t -o log_min_messages=fatal -o shared_buffers=2GB \
     -o max_parallel_workers_per_gather=2 \
     psql -X -q -v ON_ERROR_STOP=1 -v customers="${BENCH_CUSTOMERS:-1000000}" \
-        -v reps="${BENCH_REPS:-5}" $files | tee bench/out/latest.txt
+        -v reps="${BENCH_REPS:-5}" $files >bench/out/latest.txt 2>&1
+rc=$?
+set -e
+cat bench/out/latest.txt
+if [ "$rc" -ne 0 ]; then
+    echo "make bench failed (exit $rc)" >&2
+    exit "$rc"
+fi
 {
     echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}' /proc/meminfo), $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -1)"
-    echo "server: $(pg_config --version), shared_buffers 2GB, work_mem 256MB, max_parallel_workers_per_gather 2"
+    echo "server: $(pg_config --version), shared_buffers 2GB, work_mem default (4MB; some queries also run with 256MB), max_parallel_workers_per_gather 2"
     echo "date: $(date -u +%Y-%m-%d)"
 } | tee -a bench/out/latest.txt

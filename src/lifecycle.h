@@ -87,45 +87,6 @@ extern int	profile_days_upto(const ProfileData *p, int32 day);
 extern double profile_typical_gap(const ProfileData *p, int k);
 
 /* ----------------------------------------------------------------
- * Day arithmetic and argument helpers (profile.c)
- * ----------------------------------------------------------------
- */
-extern int32 lc_timestamp_day(Timestamp ts);
-extern int32 lc_arg_day(FunctionCallInfo fcinfo, int argno, const char *argname);
-extern int32 lc_day_minus_interval(int32 day, Interval *span);
-extern double lc_interval_days(Interval *span, const char *argname);
-extern void lc_format_day(int32 day, char *buf);
-
-/* length of a buffer lc_format_day writes into */
-#define LC_DAYBUF	32
-
-/* ----------------------------------------------------------------
- * Strict reader of the canonical text forms (textio.c)
- * ----------------------------------------------------------------
- */
-#include "lib/stringinfo.h"
-
-typedef struct LcReader
-{
-	const char *str;			/* whole input, for messages */
-	const char *p;				/* current position */
-	const char *typname;		/* type name for messages */
-	const char *form;			/* the expected form, for hints */
-} LcReader;
-
-extern void lc_parse_error(LcReader *rd, const char *expected) pg_attribute_noreturn();
-extern void lc_value_error(LcReader *rd, const char *pos, const char *what) pg_attribute_noreturn();
-extern void lc_skip_space(LcReader *rd);
-extern void lc_expect(LcReader *rd, const char *tok);
-extern bool lc_accept(LcReader *rd, const char *tok);
-extern void lc_expect_end(LcReader *rd);
-extern int64 lc_parse_int(LcReader *rd, int64 lo, int64 hi, const char *what);
-extern float8 lc_parse_float(LcReader *rd, const char *what);
-extern void lc_parse_string(LcReader *rd, char *buf, int buflen, const char *what);
-extern int32 lc_parse_date(LcReader *rd);
-extern void lc_append_float(StringInfo buf, float8 v);
-
-/* ----------------------------------------------------------------
  * Survival, sBG, RFM and NPS (survival.c, sbg.c, rfm.c)
  *
  * LcHist: a histogram of distinct (tag, key) cells with two int64
@@ -184,5 +145,44 @@ extern LcHist *lc_hist_canonical(const LcHist *h);
 extern LcHist *lc_hist_get(FunctionCallInfo fcinfo, int argno, int kind);
 extern void lc_hist_check_kind(const LcHist *h, int kind);
 extern int	lc_hist_tag_start(const LcHist *h, int32 tag);
+
+/* ----------------------------------------------------------------
+ * Day arithmetic and argument helpers (profile.c)
+ * ----------------------------------------------------------------
+ */
+extern int32 lc_timestamp_day(Timestamp ts);
+extern int32 lc_arg_day(FunctionCallInfo fcinfo, int argno, const char *argname);
+extern int32 lc_day_minus_interval(int32 day, Interval *span);
+extern double lc_interval_days(Interval *span, const char *argname);
+extern void lc_format_day(int32 day, char *buf);
+
+/* length of a buffer lc_format_day writes into */
+#define LC_DAYBUF	32
+
+/* ----------------------------------------------------------------
+ * Strict reader of the canonical text forms (textio.c)
+ * ----------------------------------------------------------------
+ */
+#include "lib/stringinfo.h"
+
+typedef struct LcReader
+{
+	const char *str;			/* whole input, for messages */
+	const char *p;				/* current position */
+	const char *typname;		/* type name for messages */
+	const char *form;			/* the expected form, for hints */
+} LcReader;
+
+extern void lc_parse_error(LcReader *rd, const char *expected) pg_attribute_noreturn();
+extern void lc_value_error(LcReader *rd, const char *pos, const char *what) pg_attribute_noreturn();
+extern void lc_skip_space(LcReader *rd);
+extern void lc_expect(LcReader *rd, const char *tok);
+extern bool lc_accept(LcReader *rd, const char *tok);
+extern void lc_expect_end(LcReader *rd);
+extern int64 lc_parse_int(LcReader *rd, int64 lo, int64 hi, const char *what);
+extern float8 lc_parse_float(LcReader *rd, const char *what);
+extern void lc_parse_string(LcReader *rd, char *buf, int buflen, const char *what);
+extern int32 lc_parse_date(LcReader *rd);
+extern void lc_append_float(StringInfo buf, float8 v);
 
 #endif							/* LIFECYCLE_H */

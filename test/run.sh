@@ -15,11 +15,14 @@ make -s install >/dev/null
 
 mkdir -p test/out
 chmod -R a+rwX . 2>/dev/null || true
-# pg_virtualenv runs the cluster as postgres when we are root; the suites are clients.
+# pg_virtualenv runs the cluster as postgres when we are root; -t keeps it in a private
+# temporary directory (and port), so several runs can share a machine.
 rm -f test/out/summary
 set +e
 pg_virtualenv -t -o max_worker_processes=16 -o max_parallel_workers=8 \
     -o shared_buffers=256MB -o log_min_messages=fatal \
+    -o shared_preload_libraries=pg_cron -o cron.database_name=lifecycle_tap \
+    -o cron.use_background_workers=on \
     sh test/run_suites.sh
 rc=$?
 set -e
