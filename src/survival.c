@@ -4,8 +4,9 @@
  *	  Kaplan-Meier survival curves: the survival_curve type and aggregate,
  *	  its accessors (survival_at, median_survival, survival_table), and
  *	  profile_survival(), which turns a customer_profile into a (duration,
- *	  churned) pair.  Also home of the histogram state (LcHist) and the
- *	  small strict text parser shared with sbg.c and rfm.c.
+ *	  churned) pair.  Also home of the histogram state (LcHist) used by
+ *	  survival_curve, the sBG aggregate (sbg.c), rfm_bins and nps (rfm.c):
+ *	  its memory management, text and binary forms and combine function.
  *
  * Kaplan-Meier (REFERENCE.md section 7): at each distinct time t_i with
  * d_i events and c_i censorings, n_i subjects are at risk (all with a time
@@ -26,7 +27,6 @@
 
 #include "access/htup_details.h"
 #include "common/int.h"
-#include "common/shortest_dec.h"
 #include "funcapi.h"
 #include "libpq/pqformat.h"
 #include "utils/builtins.h"
