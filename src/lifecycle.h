@@ -135,7 +135,8 @@ typedef struct LcHist
 #define LCHIST_HDRSZ		offsetof(LcHist, e)
 #define LCHIST_SIZE(cap)	(LCHIST_HDRSZ + (Size) (cap) * sizeof(LcHistEntry))
 #define LCHIST_SLOTS(h)		((int32 *) ((char *) (h) + LCHIST_SIZE((h)->capacity)))
-#define LCHIST_MAX_ENTRIES	50000000
+/* at most 2^24 distinct cells: an indexed state (40 bytes a cell) stays below 1 GB */
+#define LCHIST_MAX_ENTRIES	16777216
 
 extern LcHist *lc_hist_alloc(int capacity, int kind);
 extern LcHist *lc_hist_trans_state(FunctionCallInfo fcinfo, int kind);

@@ -203,8 +203,14 @@ HistIndexed(const LcHist *h, int64 need)
 				 errmsg("histogram state would exceed %d distinct values",
 						LCHIST_MAX_ENTRIES),
 				 errhint("Round the values (for example to whole days or cents) to keep fewer distinct ones.")));
-	while (cap < need || cap < (int64) h->n * 2)
+	while (cap < need || cap < (int64) h->n)
 		cap *= 2;
+	if (cap > LCHIST_MAX_ENTRIES)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("histogram state would exceed %d distinct values",
+						LCHIST_MAX_ENTRIES),
+				 errhint("Round the values (for example to whole days or cents) to keep fewer distinct ones.")));
 	n = palloc(LCHIST_SIZE(cap) + sizeof(int32) * 2 * cap);
 	memcpy(n, h, LCHIST_SIZE(h->n));
 	SET_VARSIZE(n, LCHIST_SIZE(cap) + sizeof(int32) * 2 * cap);
