@@ -91,6 +91,67 @@ extern int	profile_days_upto(const ProfileData *p, int32 day);
 extern double profile_typical_gap(const ProfileData *p, int k);
 
 /* ----------------------------------------------------------------
+ * Survival, sBG, RFM and NPS (survival.c, sbg.c, rfm.c)
+ *
+ * LcHist: a histogram of distinct (tag, key) cells with two int64
+ * counters, the state of survival_curve (key = duration, a = events,
+ * b = censored), of the sBG aggregate (the same) and of rfm_bins (tag =
+ * dimension, key = value, a = customers) and nps (key = score).  Inside an
+ * aggregate the cells are kept in arrival order with spare capacity and a
+ * hash index after them, inside the varlena (LCHIST_INDEXED), so a row
+ * costs O(1) amortised; canonical values (output, stored, combined
+ * inputs) are sorted by (tag, key), without spare capacity or index.
+ * ----------------------------------------------------------------
+ */
+#define LCHIST_VERSION		1
+
+/* kinds (one per SQL type that uses the layout) */
+#define LCHIST_SURVIVAL		1
+#define LCHIST_RFM			2
+#define LCHIST_NPS			3
+
+#define LCHIST_CANONICAL	0x01	/* sorted, distinct, trimmed */
+#define LCHIST_INDEXED		0x02	/* a hash index follows the entries */
+
+typedef struct LcHistEntry
+{
+	float8		key;			/* duration, value or score */
+	int32		tag;			/* dimension (RFM), else 0 */
+	int32		reserved;		/* always 0 */
+	int64		a;				/* events / customers / responses */
+	int64		b;				/* censored (survival), else 0 */
+} LcHistEntry;
+
+typedef struct LcHist
+{
+	int32		vl_len_;		/* varlena header, do not touch directly */
+	uint8		version;		/* LCHIST_VERSION */
+	uint8		flags;			/* LCHIST_* bits */
+	uint8		kind;			/* LCHIST_SURVIVAL, ... */
+	uint8		reserved;		/* always 0 */
+	int32		n;				/* entries in use */
+	int32		nsorted;		/* entries [0, nsorted) sorted and distinct */
+	int32		capacity;		/* entries allocated */
+	int32		param;			/* bins (RFM), else 0 */
+	LcHistEntry e[FLEXIBLE_ARRAY_MEMBER];
+} LcHist;
+
+#define LCHIST_HDRSZ		offsetof(LcHist, e)
+#define LCHIST_SIZE(cap)	(LCHIST_HDRSZ + (Size) (cap) * sizeof(LcHistEntry))
+#define LCHIST_SLOTS(h)		((int32 *) ((char *) (h) + LCHIST_SIZE((h)->capacity)))
+/* at most 2^24 distinct cells: an indexed state (40 bytes a cell) stays below 1 GB */
+#define LCHIST_MAX_ENTRIES	16777216
+
+extern LcHist *lc_hist_alloc(int capacity, int kind);
+extern LcHist *lc_hist_trans_state(FunctionCallInfo fcinfo, int kind);
+extern LcHist *lc_hist_add(LcHist *h, int32 tag, float8 key, int64 a, int64 b);
+extern LcHist *lc_hist_merge_into(LcHist *state, const LcHist *other);
+extern LcHist *lc_hist_canonical(const LcHist *h);
+extern LcHist *lc_hist_get(FunctionCallInfo fcinfo, int argno, int kind);
+extern void lc_hist_check_kind(const LcHist *h, int kind);
+extern int	lc_hist_tag_start(const LcHist *h, int32 tag);
+
+/* ----------------------------------------------------------------
  * Day arithmetic and argument helpers (profile.c)
  * ----------------------------------------------------------------
  */
