@@ -41,11 +41,11 @@ SELECT a.aggfnoid::regprocedure
 FROM pg_aggregate a JOIN pg_depend d ON d.objid = a.aggfnoid AND d.classid = 'pg_proc'::regclass
 WHERE d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'lifecycle')
   AND (a.aggcombinefn = 0 OR a.aggtranstype = 'internal'::regtype);
--- every function is parallel safe and not volatile
+-- every function is parallel safe and not volatile (procedures write, so they are neither)
 SELECT p.oid::regprocedure
 FROM pg_proc p JOIN pg_depend d ON d.objid = p.oid AND d.classid = 'pg_proc'::regclass
 WHERE d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'lifecycle')
-  AND (p.proparallel <> 's' OR p.provolatile = 'v');
+  AND p.prokind <> 'p' AND (p.proparallel <> 's' OR p.provolatile = 'v');
 -- combine functions take (stype, stype) and return stype
 SELECT a.aggfnoid::regprocedure
 FROM pg_aggregate a JOIN pg_proc c ON c.oid = a.aggcombinefn

@@ -63,6 +63,8 @@ CREATE FUNCTION rfm_bins_trans(rfm_bins_state, float8, float8, float8) RETURNS r
 CREATE FUNCTION rfm_bins_merge(rfm_bins_state, rfm_bins_state) RETURNS rfm_bins_state
     AS 'MODULE_PATHNAME', 'lifecycle_rfm_state_merge'
     LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION rfm_bins_merge(rfm_bins_state, rfm_bins_state) IS
+    'combine function of rfm_bins(): the union of two value histograms';
 CREATE FUNCTION rfm_bins_final(rfm_bins_state) RETURNS rfm_bins
     AS 'MODULE_PATHNAME', 'lifecycle_rfm_final'
     LANGUAGE C IMMUTABLE PARALLEL SAFE;
@@ -152,6 +154,8 @@ CREATE FUNCTION nps_trans(nps_state, integer) RETURNS nps_state
 CREATE FUNCTION nps_merge(nps_state, nps_state) RETURNS nps_state
     AS 'MODULE_PATHNAME', 'lifecycle_nps_state_merge'
     LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION nps_merge(nps_state, nps_state) IS
+    'combine function of nps(): the sum of two score histograms';
 CREATE FUNCTION nps_final(nps_state) RETURNS float8
     AS 'MODULE_PATHNAME', 'lifecycle_nps_final'
     LANGUAGE C IMMUTABLE PARALLEL SAFE;
