@@ -190,4 +190,12 @@ extern void lc_parse_string(LcReader *rd, char *buf, int buflen, const char *wha
 extern int32 lc_parse_date(LcReader *rd);
 extern void lc_append_float(StringInfo buf, float8 v);
 
+/* ----------------------------------------------------------------
+ * Special functions (special.c)
+ * ----------------------------------------------------------------
+ */
+extern double lc_digamma(double x);
+extern double lc_logaddexp(double a, double b);
+extern double lc_log_hyp2f1(double a, double b, double c, double z);
+
 #endif							/* LIFECYCLE_H */

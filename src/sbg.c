@@ -51,26 +51,6 @@ typedef struct SbgData
 } SbgData;
 
 /*
- * Digamma - psi(x) for x > 0: recurrence up to x >= 6, then the
- * asymptotic series (absolute error below 1e-13).
- */
-static double
-Digamma(double x)
-{
-	double		r = 0,
-				f;
-
-	while (x < 6)
-	{
-		r -= 1 / x;
-		x += 1;
-	}
-	f = 1 / (x * x);
-	return r + log(x) - 0.5 / x -
-		f * (1.0 / 12 - f * (1.0 / 120 - f * (1.0 / 252 - f * (1.0 / 240 - f * (1.0 / 132)))));
-}
-
-/*
  * SbgLogLik - log-likelihood at (alpha, beta) and, when grad is not NULL,
  * its gradient with respect to (ln alpha, ln beta).
  */
@@ -88,8 +68,8 @@ SbgLogLik(const SbgData *data, double alpha, double beta, double *grad)
 
 	if (grad)
 	{
-		pab = Digamma(alpha + beta);
-		pb = Digamma(beta);
+		pab = lc_digamma(alpha + beta);
+		pb = lc_digamma(beta);
 	}
 	for (int i = 0; i < data->n; i++)
 	{
@@ -104,10 +84,10 @@ SbgLogLik(const SbgData *data, double alpha, double beta, double *grad)
 			ll += d * (la + lbs + lab - lgamma(alpha + beta + s + 1));
 			if (grad)
 			{
-				double		p1 = Digamma(alpha + beta + s + 1);
+				double		p1 = lc_digamma(alpha + beta + s + 1);
 
 				ga += d * (1 / alpha + pab - p1);
-				gb += d * (Digamma(beta + s) - pb + pab - p1);
+				gb += d * (lc_digamma(beta + s) - pb + pab - p1);
 			}
 		}
 		if (c > 0 && s > 0)
@@ -116,10 +96,10 @@ SbgLogLik(const SbgData *data, double alpha, double beta, double *grad)
 			ll += c * (lbs + lab - lgamma(alpha + beta + s));
 			if (grad)
 			{
-				double		p0 = Digamma(alpha + beta + s);
+				double		p0 = lc_digamma(alpha + beta + s);
 
 				ga += c * (pab - p0);
-				gb += c * (Digamma(beta + s) - pb + pab - p0);
+				gb += c * (lc_digamma(beta + s) - pb + pab - p0);
 			}
 		}
 	}
