@@ -66,6 +66,35 @@ lc_log_hyp2f1(double a, double b, double c, double z)
 		return 0;
 	if (!(z > 0 && z < 1) || !(a > 0 && b > 0 && c > 0))
 		return NAN;
+
+	/*
+	 * Fast path in linear space: terms are multiplied by their ratio, and the
+	 * sum is rescaled (its scale kept as a log) whenever it grows past 1e250,
+	 * so nothing overflows; no log or exp per term.
+	 */
+	{
+		double		term = 1,
+					sum = 1,
+					lscale = 0;
+
+		for (int k = 0; k < maxterms; k++)
+		{
+			double		ratio = (a + k) * (b + k) / ((c + k) * (k + 1)) * z;
+
+			term *= ratio;
+			sum += term;
+			if (sum > 1e250)
+			{
+				term /= sum;
+				lscale += log(sum);
+				sum = 1;
+			}
+			if (ratio < 1 && term < 1e-17 * sum)
+				return lscale + log(sum);
+		}
+	}
+
+	/* not converged in linear space (cannot happen for z < 1): log space */
 	lz = log(z);
 	for (int k = 0; k < maxterms; k++)
 	{
