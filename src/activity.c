@@ -172,7 +172,9 @@ lifecycle_rstate_trans(PG_FUNCTION_ARGS)
 		CondsMismatch(s->nconds, n);
 
 	nullmap = ARR_NULLBITMAP(a);
-	vals = (const bool *) ARR_DATA_PTR(a);
+	/* ARR_DATA_PTR spelled out: the macro trips -Wsign-compare */
+	vals = (const bool *) ((char *) a + (ARR_HASNULL(a) ? (Size) a->dataoffset :
+										 (Size) ARR_OVERHEAD_NONULLS(1)));
 	if (nullmap == NULL)
 	{
 		for (int i = 0; i < n; i++)
