@@ -93,3 +93,145 @@ CREATE FUNCTION retention_result(state retention_state) RETURNS smallint[]
 
 COMMENT ON FUNCTION retention_result(retention_state) IS
     'the retention() array of a stored state';
+
+------------------------------------------------------------------------------
+-- activity lifecycle (PostHog): new / returning / resurrecting / dormant
+------------------------------------------------------------------------------
+
+CREATE TYPE activity_lifecycle;
+
+CREATE FUNCTION activity_lifecycle_in(cstring) RETURNS activity_lifecycle
+    AS 'MODULE_PATHNAME', 'lifecycle_activity_in'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION activity_lifecycle_out(activity_lifecycle) RETURNS cstring
+    AS 'MODULE_PATHNAME', 'lifecycle_activity_out'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION activity_lifecycle_recv(internal) RETURNS activity_lifecycle
+    AS 'MODULE_PATHNAME', 'lifecycle_activity_recv'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION activity_lifecycle_send(activity_lifecycle) RETURNS bytea
+    AS 'MODULE_PATHNAME', 'lifecycle_activity_send'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE TYPE activity_lifecycle (
+    INTERNALLENGTH = VARIABLE,
+    INPUT = activity_lifecycle_in,
+    OUTPUT = activity_lifecycle_out,
+    RECEIVE = activity_lifecycle_recv,
+    SEND = activity_lifecycle_send,
+    ALIGNMENT = double,
+    STORAGE = extended
+);
+
+COMMENT ON TYPE activity_lifecycle IS
+    'new / returning / resurrecting / dormant customer counts per calendar period of a range (mergeable)';
+
+-- aggregate support (not meant to be called directly)
+
+CREATE FUNCTION activity_lifecycle_trans(activity_lifecycle, customer_profile, text, date, date)
+    RETURNS activity_lifecycle
+    AS 'MODULE_PATHNAME', 'lifecycle_activity_trans'
+    LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION activity_lifecycle_trans(activity_lifecycle, customer_profile, text, date, date, date)
+    RETURNS activity_lifecycle
+    AS 'MODULE_PATHNAME', 'lifecycle_activity_trans'
+    LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION activity_lifecycle_trans(activity_lifecycle, customer_profile, text,
+        timestamptz, timestamptz)
+    RETURNS activity_lifecycle
+    AS 'MODULE_PATHNAME', 'lifecycle_activity_trans'
+    LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION activity_lifecycle_trans(activity_lifecycle, customer_profile, text,
+        timestamptz, timestamptz, timestamptz)
+    RETURNS activity_lifecycle
+    AS 'MODULE_PATHNAME', 'lifecycle_activity_trans'
+    LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION activity_lifecycle_merge(activity_lifecycle, activity_lifecycle)
+    RETURNS activity_lifecycle
+    AS 'MODULE_PATHNAME', 'lifecycle_activity_merge'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION activity_lifecycle_merge(activity_lifecycle, activity_lifecycle) IS
+    'sum of two activity lifecycles of the same period and range (e.g. two segments, two shards)';
+
+CREATE FUNCTION activity_lifecycle_final(activity_lifecycle)
+    RETURNS activity_lifecycle
+    AS 'MODULE_PATHNAME', 'lifecycle_activity_final'
+    LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE AGGREGATE activity_lifecycle(p customer_profile, period text, "from" date, "to" date) (
+    SFUNC = activity_lifecycle_trans,
+    STYPE = activity_lifecycle,
+    FINALFUNC = activity_lifecycle_final,
+    COMBINEFUNC = activity_lifecycle_merge,
+    PARALLEL = SAFE
+);
+
+CREATE AGGREGATE activity_lifecycle(p customer_profile, period text, "from" date, "to" date,
+        created date) (
+    SFUNC = activity_lifecycle_trans,
+    STYPE = activity_lifecycle,
+    FINALFUNC = activity_lifecycle_final,
+    COMBINEFUNC = activity_lifecycle_merge,
+    PARALLEL = SAFE
+);
+
+CREATE AGGREGATE activity_lifecycle(p customer_profile, period text, "from" timestamptz,
+        "to" timestamptz) (
+    SFUNC = activity_lifecycle_trans,
+    STYPE = activity_lifecycle,
+    FINALFUNC = activity_lifecycle_final,
+    COMBINEFUNC = activity_lifecycle_merge,
+    PARALLEL = SAFE
+);
+
+CREATE AGGREGATE activity_lifecycle(p customer_profile, period text, "from" timestamptz,
+        "to" timestamptz, created timestamptz) (
+    SFUNC = activity_lifecycle_trans,
+    STYPE = activity_lifecycle,
+    FINALFUNC = activity_lifecycle_final,
+    COMBINEFUNC = activity_lifecycle_merge,
+    PARALLEL = SAFE
+);
+
+CREATE AGGREGATE rollup(activity_lifecycle) (
+    SFUNC = activity_lifecycle_merge,
+    STYPE = activity_lifecycle,
+    FINALFUNC = activity_lifecycle_final,
+    COMBINEFUNC = activity_lifecycle_merge,
+    PARALLEL = SAFE
+);
+
+COMMENT ON AGGREGATE activity_lifecycle(customer_profile, text, date, date) IS
+    'PostHog lifecycle: new / returning / resurrecting / dormant customers per period of [from, to] (created = first purchase)';
+COMMENT ON AGGREGATE activity_lifecycle(customer_profile, text, date, date, date) IS
+    'PostHog lifecycle with an explicit created date (e.g. signup): new only in the created period';
+COMMENT ON AGGREGATE activity_lifecycle(customer_profile, text, timestamptz, timestamptz) IS
+    'PostHog lifecycle: new / returning / resurrecting / dormant customers per period of [from, to] (UTC days)';
+COMMENT ON AGGREGATE activity_lifecycle(customer_profile, text, timestamptz, timestamptz, timestamptz) IS
+    'PostHog lifecycle with an explicit created time (e.g. signup), UTC days';
+COMMENT ON AGGREGATE rollup(activity_lifecycle) IS
+    'merge activity lifecycles of the same period and range (sums)';
+
+-- accessors
+
+CREATE FUNCTION activity_lifecycle_table(x activity_lifecycle)
+    RETURNS TABLE (period_start date, new bigint, "returning" bigint, resurrecting bigint,
+                   dormant bigint, active bigint)
+    AS 'MODULE_PATHNAME', 'lifecycle_activity_table'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 24;
+COMMENT ON FUNCTION activity_lifecycle_table(activity_lifecycle) IS
+    'one row per period of the range: new, returning, resurrecting, dormant (a positive count) and active customers';
+
+CREATE FUNCTION activity_lifecycle_period(x activity_lifecycle) RETURNS text
+    AS 'MODULE_PATHNAME', 'lifecycle_activity_period'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION activity_lifecycle_period(activity_lifecycle) IS
+    'the period an activity lifecycle was built with';
