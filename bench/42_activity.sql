@@ -67,7 +67,10 @@ INSERT INTO bench_query (id, label, sql) VALUES
     FROM generate_series(date '2024-01-01', date '2025-12-01', interval '1 month') g
     LEFT JOIN counts ON counts.ps = g::date$q$);
 
+-- every query also with work_mem = 256MB and with sort-based grouping
 INSERT INTO bench_query SELECT id || '_bigmem', label || ' [work_mem 256MB]', sql, 'work_mem=256MB'
+FROM bench_query WHERE id IN ('a_retention', 'a_sql_retention', 'a_lifecycle', 'a1_sql_lifecycle', 'a2_sql_lifecycle');
+INSERT INTO bench_query SELECT id || '_sorted', label || ' [sorted grouping]', sql, 'enable_hashagg=off'
 FROM bench_query WHERE id IN ('a_retention', 'a_sql_retention', 'a_lifecycle', 'a1_sql_lifecycle', 'a2_sql_lifecycle');
 
 \echo '== activity: the competing queries give the same answers =='
@@ -78,6 +81,8 @@ INSERT INTO bench_ratio (name, num, den, goal) VALUES
 ('(a) plain-SQL retention / ours, server defaults', '{a_sql_retention}', '{a_retention}', 'about 1 (both are one pass)'),
 ('(a) best plain-SQL monthly lifecycle / ours (profiles included), server defaults',
  '{a1_sql_lifecycle,a2_sql_lifecycle}', '{a_lifecycle}', 'at least 3'),
+('(a) retention, best mode of each', '{a_sql_retention,a_sql_retention_bigmem,a_sql_retention_sorted}',
+ '{a_retention,a_retention_bigmem,a_retention_sorted}', 'about 1 (both are one pass)'),
 ('(a) lifecycle, best mode of each',
- '{a1_sql_lifecycle,a2_sql_lifecycle,a1_sql_lifecycle_bigmem,a2_sql_lifecycle_bigmem}',
- '{a_lifecycle,a_lifecycle_bigmem}', 'at least 3');
+ '{a1_sql_lifecycle,a2_sql_lifecycle,a1_sql_lifecycle_bigmem,a2_sql_lifecycle_bigmem,a1_sql_lifecycle_sorted,a2_sql_lifecycle_sorted}',
+ '{a_lifecycle,a_lifecycle_bigmem,a_lifecycle_sorted}', 'at least 3');
