@@ -4,7 +4,7 @@
 -- active = new + returning + resurrecting and returning(t) = active(t-1) -
 -- dormant(t), SQLSTATE contracts, and real parallel workers.
 BEGIN;
-SELECT plan(19);
+SELECT plan(20);
 SET LOCAL TimeZone = 'UTC';
 
 CREATE TEMP TABLE t AS
@@ -89,6 +89,14 @@ SELECT is((SELECT count(*) FROM w LEFT JOIN plain_active p ON p.ps = w.period_st
           'returning(t) = active(t-1) - dormant(t), every week including the first of the range');
 -- 2024-01-08 is a Monday and 2025-06-29 a Sunday: (538 + 1) / 7 = 77 weeks
 SELECT is((SELECT count(*) FROM w), 77::bigint, 'one row per ISO week of the range, zero-filled');
+
+-- the two aggregates agree: customers active in May 2024 and in June 2024 are
+-- retention()'s June retained and the lifecycle's June returning
+SELECT is((SELECT sum(r[2]) FROM (SELECT retention(d BETWEEN '2024-05-01' AND '2024-05-31',
+                                                   d BETWEEN '2024-06-01' AND '2024-06-30') AS r
+                                  FROM t GROUP BY customer_id) x),
+          (SELECT w.returning FROM pg_temp.ours('month', '2024-06-01', '2024-06-30', false) w),
+          'retention() of consecutive months equals the lifecycle''s returning count');
 
 -- SQLSTATEs
 SELECT throws_ok($$SELECT activity_lifecycle(p, 'hour', date '2024-01-01', date '2024-02-01') FROM profiles$$,
