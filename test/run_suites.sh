@@ -24,6 +24,7 @@ psql -X -q -v ON_ERROR_STOP=1 -d $db \
     -c "SET client_min_messages = warning" \
     -c "CREATE EXTENSION pgtap" -c "CREATE EXTENSION lifecycle"
 sh test/load_reference_data.sh "$db"
+sh test/setup_shards.sh
 pg_prove -v -d "$db" test/pgtap/*.sql >"$out/pgtap.log" 2>&1
 tap_rc=$?
 grep -E '^(not ok|# |t/|test/)|Failed|Result|Files=' "$out/pgtap.log" | grep -v '^ok' | tail -60
