@@ -118,3 +118,29 @@ CALL lifecycle_snapshot('2025-06-30', 'orders', 'customer_id', 'ordered_at', 'am
 CALL lifecycle_snapshot('2025-12-31', 'orders', 'customer_id', 'ordered_at', 'amount');
 SELECT from_stage, to_stage, customers FROM stage_transitions('2025-06-30', '2025-12-31')
 WHERE customers >= 100 ORDER BY customers DESC LIMIT 12;
+
+\echo
+\echo '== Activity lifecycle (PostHog): new / returning / resurrecting / dormant buyers per quarter =='
+SELECT t.period_start, t.new, t."returning", t.resurrecting, t.dormant, t.active
+FROM activity_lifecycle_table((
+    SELECT activity_lifecycle(p, 'quarter', date '2024-01-01', date '2025-12-31')
+    FROM customer_profiles WHERE p IS NOT NULL)) t;
+
+\echo
+\echo '== Survival: how long customers stay (churn = 180 days without a purchase), by channel =='
+SELECT channel, survival_subjects(curve) AS customers, median_survival(curve) AS median_days,
+       round(survival_at(curve, 365)::numeric, 3) AS one_year, round(survival_at(curve, 730)::numeric, 3) AS two_years
+FROM (SELECT channel, survival_curve(p, date '2025-12-31', '180 days') AS curve
+      FROM customer_profiles WHERE p IS NOT NULL GROUP BY channel) c
+ORDER BY channel;
+
+\echo
+\echo '== RFM segments today =='
+CREATE TEMP TABLE rfm_input AS
+SELECT customer_id, recency(p, date '2025-12-31') AS recency,
+       purchase_days(p, date '2025-12-31') AS frequency,
+       coalesce(total_spend(p, date '2025-12-31'), 0) AS monetary
+FROM customer_profiles WHERE first_purchase(p) <= date '2025-12-31';
+SELECT rfm_segment((SELECT rfm_bins(recency, frequency, monetary) FROM rfm_input), recency, frequency) AS segment,
+       count(*) AS customers, round(avg(monetary)::numeric, 2) AS avg_spend
+FROM rfm_input GROUP BY 1 ORDER BY 2 DESC;
