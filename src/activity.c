@@ -255,7 +255,8 @@ lifecycle_rstate_final(PG_FUNCTION_ARGS)
 {
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
-	PG_RETURN_ARRAYTYPE_P(RStateResult(RStateCheck((RetentionState *) PG_GETARG_POINTER(0))));
+	/* a lone partial state can arrive with a short header: detoast */
+	PG_RETURN_ARRAYTYPE_P(RStateResult(RStateCheck((RetentionState *) PG_DETOAST_DATUM(PG_GETARG_DATUM(0)))));
 }
 
 PG_FUNCTION_INFO_V1(lifecycle_rstate_result);
@@ -863,7 +864,8 @@ lifecycle_activity_final(PG_FUNCTION_ARGS)
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
-	a = ActivityCheck((ActivityData *) PG_GETARG_POINTER(0));
+	/* a lone partial state can arrive with a short header: detoast */
+	a = ActivityCheck((ActivityData *) PG_DETOAST_DATUM(PG_GETARG_DATUM(0)));
 	PG_RETURN_POINTER(memcpy(palloc(VARSIZE(a)), a, VARSIZE(a)));
 }
 

@@ -534,7 +534,8 @@ lifecycle_retention_final(PG_FUNCTION_ARGS)
 {
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
-	PG_RETURN_POINTER(Trimmed(RetentionCheck((RetentionData *) PG_GETARG_POINTER(0))));
+	/* a lone partial state can arrive with a short header: detoast */
+	PG_RETURN_POINTER(Trimmed(RetentionCheck((RetentionData *) PG_DETOAST_DATUM(PG_GETARG_DATUM(0)))));
 }
 
 /* ----------------------------------------------------------------
