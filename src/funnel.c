@@ -398,7 +398,8 @@ lifecycle_funnel_trans(PG_FUNCTION_ARGS)
 	if (ARR_NDIM(steps) > 1 || ARR_ELEMTYPE(steps) != BOOLOID)
 		ereport(ERROR,
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-				 errmsg("window_funnel steps must be a one-dimensional boolean array")));
+				 errmsg("window_funnel steps must be a one-dimensional boolean array"),
+				 errhint("Pass the step conditions as separate boolean arguments.")));
 	nsteps = ArrayGetNItems(ARR_NDIM(steps), ARR_DIMS(steps));
 	if (nsteps < 1)
 		ereport(ERROR,
@@ -432,7 +433,9 @@ lifecycle_funnel_trans(PG_FUNCTION_ARGS)
 				 errmsg("window_funnel event timestamp must be finite"),
 				 errhint("Filter out rows with infinite timestamps.")));
 
-	p = ARR_DATA_PTR(steps);
+	/* ARR_DATA_PTR without its signedness warning */
+	p = (char *) steps + (ARR_HASNULL(steps) ? (Size) steps->dataoffset :
+						  ARR_OVERHEAD_NONULLS(ARR_NDIM(steps)));
 	{
 		bits8	   *nullmap = ARR_NULLBITMAP(steps);
 
@@ -562,7 +565,7 @@ NewNode(ScanCtx *cx, int64 ts, int32 parent)
 		return -1;
 	if (cx->nnodes >= cx->cap)
 	{
-		if (cx->cap >= MaxAllocHugeSize / sizeof(ChainNode) / 2)
+		if ((Size) cx->cap >= Min(MaxAllocHugeSize / sizeof(ChainNode) / 2, (Size) PG_INT32_MAX / 2))
 			elog(ERROR, "funnel_times: too many chain nodes");
 		cx->cap = cx->cap ? cx->cap * 2 : 64;
 		cx->nodes = cx->nodes ?
@@ -1001,6 +1004,20 @@ lifecycle_funnel_recv(PG_FUNCTION_ARGS)
 	}
 	pq_getmsgend(msg);
 	PG_RETURN_POINTER(s);
+}
+
+PG_FUNCTION_INFO_V1(lifecycle_funnel_state_final);
+
+/*
+ * lifecycle_funnel_state_final - funnel_state_agg: the state without spare
+ * capacity (a copy; the state itself is left untouched).
+ */
+Datum
+lifecycle_funnel_state_final(PG_FUNCTION_ARGS)
+{
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	PG_RETURN_POINTER(Trimmed(FunnelCheck((FunnelState *) PG_GETARG_POINTER(0))));
 }
 
 PG_FUNCTION_INFO_V1(lifecycle_funnel_event_count);

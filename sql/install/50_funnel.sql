@@ -64,6 +64,11 @@ CREATE FUNCTION funnel_times_final(funnel_state)
     AS 'MODULE_PATHNAME', 'lifecycle_funnel_times_final'
     LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
+CREATE FUNCTION funnel_state_final(funnel_state)
+    RETURNS funnel_state
+    AS 'MODULE_PATHNAME', 'lifecycle_funnel_state_final'
+    LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
 CREATE AGGREGATE window_funnel(window_size interval, ts timestamptz, VARIADIC steps bool[]) (
     SFUNC = window_funnel_trans,
     STYPE = funnel_state,
@@ -101,6 +106,7 @@ CREATE AGGREGATE funnel_times(window_size interval, mode text, ts timestamptz,
 CREATE AGGREGATE funnel_state_agg(window_size interval, ts timestamptz, VARIADIC steps bool[]) (
     SFUNC = window_funnel_trans,
     STYPE = funnel_state,
+    FINALFUNC = funnel_state_final,
     COMBINEFUNC = funnel_state_merge,
     PARALLEL = SAFE
 );
@@ -109,6 +115,7 @@ CREATE AGGREGATE funnel_state_agg(window_size interval, mode text, ts timestampt
         VARIADIC steps bool[]) (
     SFUNC = window_funnel_trans,
     STYPE = funnel_state,
+    FINALFUNC = funnel_state_final,
     COMBINEFUNC = funnel_state_merge,
     PARALLEL = SAFE
 );
