@@ -100,6 +100,11 @@ typedef struct FunnelState
 #define FUNNEL_CAPACITY(s)	((int) ((VARSIZE(s) - FUNNEL_HDRSZ) / FUNNEL_EVENT_SIZE))
 #define FUNNEL_MAX_EVENTS	((int) ((MaxAllocSize - FUNNEL_HDRSZ) / FUNNEL_EVENT_SIZE))
 
+/*
+ * Every read of a state goes through detoasting, the final functions' too:
+ * a group whose only input is one partial state gets that state as copied
+ * from a tuple, possibly with a short (1-byte) varlena header.
+ */
 #define PG_GETARG_FUNNEL_P(n) ((FunnelState *) PG_DETOAST_DATUM(PG_GETARG_DATUM(n)))
 
 /* microseconds between 1970-01-01 and 2000-01-01 (text and binary forms) */
@@ -733,7 +738,7 @@ lifecycle_funnel_final(PG_FUNCTION_ARGS)
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_INT32(0);
-	FunnelScan(FunnelCheck((FunnelState *) PG_GETARG_POINTER(0)), &cx, &res);
+	FunnelScan(FunnelCheck(PG_GETARG_FUNNEL_P(0)), &cx, &res);
 	PG_RETURN_INT32(res.depth);
 }
 
@@ -755,7 +760,7 @@ lifecycle_funnel_times_final(PG_FUNCTION_ARGS)
 	if (!PG_ARGISNULL(0))
 	{
 		cx.want_times = true;
-		FunnelScan(FunnelCheck((FunnelState *) PG_GETARG_POINTER(0)), &cx, &res);
+		FunnelScan(FunnelCheck(PG_GETARG_FUNNEL_P(0)), &cx, &res);
 	}
 	for (int k = 0; k < res.depth; k++)
 		values[k] = TimestampTzGetDatum(res.times[k]);
@@ -1017,7 +1022,7 @@ lifecycle_funnel_state_final(PG_FUNCTION_ARGS)
 {
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
-	PG_RETURN_POINTER(Trimmed(FunnelCheck((FunnelState *) PG_GETARG_POINTER(0))));
+	PG_RETURN_POINTER(Trimmed(FunnelCheck(PG_GETARG_FUNNEL_P(0))));
 }
 
 PG_FUNCTION_INFO_V1(lifecycle_funnel_event_count);
