@@ -211,6 +211,11 @@ SELECT count(*) AS rows, bool_and(a.s::text = b.s::text) AS binary_round_trip,
        bool_and(funnel_state_send(a.s) = funnel_state_send(b.s)) AS same_bytes,
        array_agg(funnel_depth(b.s) ORDER BY u) AS depths
 FROM fun_states a JOIN fun_states2 b USING (u);
+-- the final functions read states stored in a table (short varlena headers), as a
+-- Finalize step does with a group's only partial state after a Sort
+SELECT u, pg_column_size(s) AS bytes, window_funnel_final(s) AS depth, funnel_times_final(s) AS times,
+       funnel_event_count(funnel_state_final(s)) AS events
+FROM fun_states ORDER BY u;
 -- merging states is concatenation
 SELECT funnel_depth(funnel_state_merge(
            '{"v":1,"window":10000000,"modes":"","steps":3,"events":[[1000000,1],[3000000,4]]}',

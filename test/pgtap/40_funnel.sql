@@ -2,7 +2,7 @@
 -- serial run, agreement with an independent plain-SQL formulation on generated data
 -- (with ties and rows satisfying several steps), and a 100,000-event customer.
 BEGIN;
-SELECT plan(30);
+SELECT plan(31);
 SET LOCAL TimeZone = 'UTC';
 
 -- ---------------------------------------------------------------- SQLSTATEs
@@ -134,6 +134,25 @@ SELECT is((SELECT count(*)::int FROM serial s JOIN (
                  = (q.d_default, q.d_once, q.d_increase, q.d_order, q.times)), 4000,
           'parallel grouped results equal serial ones (four modes and funnel_times)');
 RESET enable_hashagg;
+-- parallel with a tiny work_mem on a table in time order (every customer spread over the
+-- workers; hash tables spill); funnel.sql checks the final functions on short-header states
+CREATE TABLE public.lc_tap_web AS
+SELECT customer_id, ts, event FROM demo_events(10000) ORDER BY ts;
+ANALYZE public.lc_tap_web;
+SET LOCAL work_mem = '64kB';
+SET LOCAL max_parallel_workers_per_gather = 0;
+CREATE TEMP TABLE serial_web AS
+SELECT customer_id, window_funnel('7 days', ts, event = 'visit', event = 'add_to_cart', event = 'purchase') d,
+       funnel_times('7 days', 'strict_order', ts, event = 'visit', event = 'product_view') t
+FROM public.lc_tap_web GROUP BY 1;
+SET LOCAL max_parallel_workers_per_gather = 2;
+SELECT is((SELECT count(*)::int FROM serial_web s JOIN (
+               SELECT customer_id, window_funnel('7 days', ts, event = 'visit', event = 'add_to_cart', event = 'purchase') d,
+                      funnel_times('7 days', 'strict_order', ts, event = 'visit', event = 'product_view') t
+               FROM public.lc_tap_web GROUP BY 1) q USING (customer_id)
+           WHERE s.d = q.d AND s.t = q.t), 10000,
+          'parallel results on time-ordered events with spilling equal serial ones');
+RESET work_mem;
 SELECT matches(pg_temp.plan_of($$SELECT window_funnel('10 min', 'strict_order', ts, s1, s2, s3) FROM public.lc_tap_events$$),
                'Finalize Aggregate.*Gather.*Partial Aggregate', 'plain window_funnel runs as Finalize/Gather/Partial');
 SET LOCAL max_parallel_workers_per_gather = 0;
