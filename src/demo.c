@@ -398,6 +398,101 @@ Cents(double z)
 	return c < 0.01 ? 0.01 : c;
 }
 
+/* the BG/NBD and Gamma-Gamma parameters of the purchase process */
+typedef struct DemoModel
+{
+	double		r,
+				alpha,
+				a,
+				b,
+				p,
+				q,
+				gamma;
+} DemoModel;
+
+/* the CDNOW estimates (the SQL defaults of demo_orders) */
+static const DemoModel demo_cdnow = {0.243, 4.414, 0.793, 2.426, 6.25, 3.74, 15.44};
+
+/*
+ * CustomerOrders - the orders of a buyer whose attributes were just drawn
+ * from rng: times in days since start_date 00:00 UTC (ascending) and
+ * amounts, at most DEMO_MAX_ORDERS; returns the count.
+ */
+static int
+CustomerOrders(DemoRng *rng, const DemoCustomer *c, int32 ndays,
+			   const DemoModel *m, double *otimes, double *oamounts)
+{
+	double		t,
+				lambda,
+				dropout,
+				nu;
+	int			norders = 0;
+	int			npurchases = 0;
+
+	t = c->signup_day + Uniform(rng);
+	t += 3.0 * Exponential(rng);
+	lambda = Gamma(rng, m->r) / m->alpha;	/* per week */
+	dropout = Beta(rng, m->a, m->b);
+	nu = Gamma(rng, m->q) / m->gamma;
+
+	for (;;)
+	{
+		double		z,
+					day,
+					u;
+		double		times[2];
+		double		amounts[2];
+		int			n = 1;
+
+		if (t >= ndays || norders >= DEMO_MAX_ORDERS)
+			break;
+
+		/* this purchase: one order, or two later the same day */
+		z = nu > 0 ? Gamma(rng, m->p) / nu : 0;
+		if (!isfinite(z))
+			z = 0;
+		times[0] = t;
+		amounts[0] = z;
+		if (Uniform(rng) < DEMO_SPLIT_PROB && norders + 2 <= DEMO_MAX_ORDERS)
+		{
+			day = floor(t);
+			times[1] = t + Uniform(rng) * (day + 1.0 - t);
+			if (times[1] >= day + 1.0)
+				times[1] = t;
+			u = 0.2 + 0.6 * Uniform(rng);
+			amounts[0] = z * u;
+			amounts[1] = z * (1.0 - u);
+			n = 2;
+		}
+		for (int i = 0; i < n; i++)
+		{
+			otimes[norders] = times[i];
+			oamounts[norders] = amounts[i];
+			norders++;
+		}
+
+		/* after a repeat purchase the customer may drop out */
+		npurchases++;
+		if (npurchases > 1 && Uniform(rng) < dropout)
+			break;
+		if (!(lambda > 0))
+			break;
+		t += 7.0 * Exponential(rng) / lambda;
+		if (!isfinite(t))
+			break;
+	}
+	return norders;
+}
+
+/*
+ * DayTimestamp - a time in days since start_date as a timestamptz.
+ */
+static inline TimestampTz
+DayTimestamp(TimestampTz origin, double t)
+{
+	return origin + (TimestampTz) floor(t * USECS_PER_DAY);
+}
+
 PG_FUNCTION_INFO_V1(lifecycle_demo_orders);
 
 /*
@@ -412,92 +507,282 @@ lifecycle_demo_orders(PG_FUNCTION_ARGS)
 	int64		seed = PG_GETARG_INT64(1);
 	DateADT		start;
 	int32		ndays = CheckCommonArgs(fcinfo, &customers, &start);
-	double		r = GetParam(fcinfo, 4, "r");
-	double		alpha = GetParam(fcinfo, 5, "alpha");
-	double		a = GetParam(fcinfo, 6, "a");
-	double		b = GetParam(fcinfo, 7, "b");
-	double		p = GetParam(fcinfo, 8, "p");
-	double		q = GetParam(fcinfo, 9, "q");
-	double		gamma = GetParam(fcinfo, 10, "gamma");
+	DemoModel	m;
 	TupleDesc	tupdesc;
-	Tuplestorestate *store = BeginSrf(fcinfo, &tupdesc);
+	Tuplestorestate *store;
 	TimestampTz origin = (TimestampTz) start * USECS_PER_DAY;
+	double	   *otimes = palloc(sizeof(double) * DEMO_MAX_ORDERS);
+	double	   *oamounts = palloc(sizeof(double) * DEMO_MAX_ORDERS);
+
+	m.r = GetParam(fcinfo, 4, "r");
+	m.alpha = GetParam(fcinfo, 5, "alpha");
+	m.a = GetParam(fcinfo, 6, "a");
+	m.b = GetParam(fcinfo, 7, "b");
+	m.p = GetParam(fcinfo, 8, "p");
+	m.q = GetParam(fcinfo, 9, "q");
+	m.gamma = GetParam(fcinfo, 10, "gamma");
+	store = BeginSrf(fcinfo, &tupdesc);
 
 	for (int64 id = 1; id <= customers; id++)
 	{
 		DemoRng		rng;
 		DemoCustomer c;
-		double		t,
-					lambda,
-					dropout,
-					nu;
-		int			norders = 0;
-		int			npurchases = 0;
+		int			norders;
 
 		CHECK_FOR_INTERRUPTS();
 		RngSeed(&rng, seed, id);
 		DrawCustomer(&rng, ndays, &c);
 		if (!c.buyer)
 			continue;
-
-		/* times in days since start_date 00:00 UTC */
-		t = c.signup_day + Uniform(&rng);
-		t += 3.0 * Exponential(&rng);
-		lambda = Gamma(&rng, r) / alpha;	/* per week */
-		dropout = Beta(&rng, a, b);
-		nu = Gamma(&rng, q) / gamma;
-
-		for (;;)
+		norders = CustomerOrders(&rng, &c, ndays, &m, otimes, oamounts);
+		for (int i = 0; i < norders; i++)
 		{
-			double		z,
-						day,
-						u;
-			double		times[2];
-			double		amounts[2];
-			int			n = 1;
+			Datum		values[4];
+			bool		nulls[4] = {false, false, false, false};
 
-			if (t >= ndays || norders >= DEMO_MAX_ORDERS)
-				break;
+			values[0] = Int64GetDatum(id);
+			values[1] = Int64GetDatum(id * 100000 + i + 1);
+			values[2] = TimestampTzGetDatum(DayTimestamp(origin, otimes[i]));
+			values[3] = Float8GetDatum(Cents(oamounts[i]));
+			tuplestore_putvalues(store, tupdesc, values, nulls);
+		}
+	}
+	return (Datum) 0;
+}
 
-			/* this purchase: one order, or two later the same day */
-			z = nu > 0 ? Gamma(&rng, p) / nu : 0;
-			if (!isfinite(z))
-				z = 0;
-			times[0] = t;
-			amounts[0] = z;
-			if (Uniform(&rng) < DEMO_SPLIT_PROB && norders + 2 <= DEMO_MAX_ORDERS)
-			{
-				day = floor(t);
-				times[1] = t + Uniform(&rng) * (day + 1.0 - t);
-				if (times[1] >= day + 1.0)
-					times[1] = t;
-				u = 0.2 + 0.6 * Uniform(&rng);
-				amounts[0] = z * u;
-				amounts[1] = z * (1.0 - u);
-				n = 2;
-			}
-			for (int i = 0; i < n; i++)
-			{
-				Datum		values[4];
-				bool		nulls[4] = {false, false, false, false};
+/* ----------------------------------------------------------------
+ * Web events
+ * ----------------------------------------------------------------
+ */
 
-				norders++;
-				values[0] = Int64GetDatum(id);
-				values[1] = Int64GetDatum(id * 100000 + norders);
-				values[2] = TimestampTzGetDatum(origin + (TimestampTz) floor(times[i] * USECS_PER_DAY));
-				values[3] = Float8GetDatum(Cents(amounts[i]));
-				tuplestore_putvalues(store, tupdesc, values, nulls);
-			}
+/* event types, in funnel order */
+static const char *const demo_event_names[] = {
+	"visit", "product_view", "add_to_cart", "checkout", "purchase"
+};
 
-			/* after a repeat purchase the customer may drop out */
-			npurchases++;
-			if (npurchases > 1 && Uniform(&rng) < dropout)
-				break;
-			if (!(lambda > 0))
-				break;
-			t += 7.0 * Exponential(&rng) / lambda;
-			if (!isfinite(t))
-				break;
+#define DEMO_NEVENT_TYPES	5
+#define DEMO_MAX_SESSIONS	200		/* browsing sessions per customer */
+#define MINUTES				(1.0 / 1440.0)	/* in days */
+
+typedef struct DemoEvent
+{
+	double		t;				/* days since start_date */
+	int16		type;			/* index into demo_event_names */
+	int16		channel;
+} DemoEvent;
+
+typedef struct DemoEventBuf
+{
+	DemoEvent  *ev;
+	int			n;
+	int			cap;
+} DemoEventBuf;
+
+/*
+ * PushEvent - append one event.
+ */
+static void
+PushEvent(DemoEventBuf *b, double t, int type, int channel)
+{
+	if (b->n >= b->cap)
+	{
+		b->cap *= 2;
+		b->ev = repalloc(b->ev, sizeof(DemoEvent) * b->cap);
+	}
+	b->ev[b->n].t = t;
+	b->ev[b->n].type = (int16) type;
+	b->ev[b->n].channel = (int16) channel;
+	b->n++;
+}
+
+/*
+ * SessionChannel - the channel of a later session: the acquisition channel
+ * half of the time, otherwise one drawn from the channel mix.
+ */
+static int
+SessionChannel(DemoRng *rng, int acquisition)
+{
+	double		u = Uniform(rng);
+	double		acc = 0;
+
+	if (u < 0.5)
+		return acquisition;
+	u = Uniform(rng);
+	for (int i = 0; i < (int) DEMO_NCHANNELS; i++)
+	{
+		acc += demo_channels[i].share;
+		if (u < acc)
+			return i;
+	}
+	return DEMO_NCHANNELS - 1;
+}
+
+/*
+ * BrowseSession - a session that does not buy: a visit at t, then a
+ * product view (65%), an add to cart (35% of those) and a checkout (45% of
+ * those); it never reaches a purchase.
+ */
+static void
+BrowseSession(DemoEventBuf *b, DemoRng *rng, double t, int channel)
+{
+	PushEvent(b, t, 0, channel);
+	if (Uniform(rng) >= 0.65)
+		return;
+	t += (0.2 + 3.0 * Exponential(rng)) * MINUTES;
+	PushEvent(b, t, 1, channel);
+	if (Uniform(rng) < 0.5)
+	{
+		t += (0.5 + 4.0 * Exponential(rng)) * MINUTES;
+		PushEvent(b, t, 1, channel);
+	}
+	if (Uniform(rng) >= 0.35)
+		return;
+	t += (0.5 + 10.0 * Exponential(rng)) * MINUTES;
+	PushEvent(b, t, 2, channel);
+	if (Uniform(rng) >= 0.45)
+		return;
+	t += (1.0 + 15.0 * Exponential(rng)) * MINUTES;
+	PushEvent(b, t, 3, channel);
+}
+
+/*
+ * BuySession - the session that ends in the order at time t: visit,
+ * product views, add to cart and checkout before it (minutes apart; one
+ * session in ten leaves the cart for hours), then the purchase at t.
+ */
+static void
+BuySession(DemoEventBuf *b, DemoRng *rng, double t, int channel)
+{
+	double		checkout = t - (0.3 + 3.0 * Exponential(rng)) * MINUTES;
+	double		cart = checkout - (Uniform(rng) < 0.1 ?
+								   (30.0 + 360.0 * Exponential(rng)) :
+								   (1.0 + 12.0 * Exponential(rng))) * MINUTES;
+	double		view = cart - (0.5 + 8.0 * Exponential(rng)) * MINUTES;
+	double		visit = view - (0.2 + 2.0 * Exponential(rng)) * MINUTES;
+
+	PushEvent(b, visit, 0, channel);
+	PushEvent(b, view, 1, channel);
+	if (Uniform(rng) < 0.4)
+		PushEvent(b, view + (cart - view) * Uniform(rng), 1, channel);
+	PushEvent(b, cart, 2, channel);
+	PushEvent(b, checkout, 3, channel);
+	PushEvent(b, t, 4, channel);
+}
+
+/*
+ * DemoEventCmp - time order; same instant in funnel order.
+ */
+static int
+DemoEventCmp(const void *a, const void *b)
+{
+	const DemoEvent *x = a;
+	const DemoEvent *y = b;
+
+	if (x->t != y->t)
+		return x->t < y->t ? -1 : 1;
+	return (int) x->type - (int) y->type;
+}
+
+PG_FUNCTION_INFO_V1(lifecycle_demo_events);
+
+/*
+ * lifecycle_demo_events - demo_events(customers, seed, start_date,
+ * end_date): (customer_id, ts, event, channel), the web events of
+ * demo_customers, consistent with demo_orders at its default (CDNOW)
+ * parameters: every order is the purchase at the end of a session visit ->
+ * product_view -> add_to_cart -> checkout -> purchase at exactly its
+ * ordered_at.  Besides, every customer has a first session at signup and
+ * browsing sessions that drop out at each step (prospects: about 1.5 within
+ * weeks of signup; buyers: about 1 + orders / 2 between signup and a month
+ * after the last order).  The signup session and the first order's session
+ * come from the acquisition channel, later ones half of the time.  (A first
+ * order soon after signup may have its session start shortly before the
+ * signup visit, even on the day before.)  Events are drawn from a stream of
+ * their own, so the orders are those of demo_orders.  Customers come in id
+ * order, each customer's events in time order; events after end_date are
+ * left out.
+ */
+Datum
+lifecycle_demo_events(PG_FUNCTION_ARGS)
+{
+	int32		customers;
+	int64		seed = PG_GETARG_INT64(1);
+	DateADT		start;
+	int32		ndays = CheckCommonArgs(fcinfo, &customers, &start);
+	TupleDesc	tupdesc;
+	Tuplestorestate *store = BeginSrf(fcinfo, &tupdesc);
+	TimestampTz origin = (TimestampTz) start * USECS_PER_DAY;
+	double	   *otimes = palloc(sizeof(double) * DEMO_MAX_ORDERS);
+	double	   *oamounts = palloc(sizeof(double) * DEMO_MAX_ORDERS);
+	Datum		channels[DEMO_NCHANNELS];
+	Datum		types[DEMO_NEVENT_TYPES];
+	DemoEventBuf buf;
+
+	for (int i = 0; i < (int) DEMO_NCHANNELS; i++)
+		channels[i] = CStringGetTextDatum(demo_channels[i].name);
+	for (int i = 0; i < DEMO_NEVENT_TYPES; i++)
+		types[i] = CStringGetTextDatum(demo_event_names[i]);
+	buf.cap = 64;
+	buf.ev = palloc(sizeof(DemoEvent) * buf.cap);
+
+	for (int64 id = 1; id <= customers; id++)
+	{
+		DemoRng		rng;
+		DemoRng		erng;
+		DemoCustomer c;
+		int			norders = 0;
+		int			nbrowse;
+		double		from,
+					to;
+
+		CHECK_FOR_INTERRUPTS();
+		RngSeed(&rng, seed, id);
+		DrawCustomer(&rng, ndays, &c);
+		if (c.buyer)
+			norders = CustomerOrders(&rng, &c, ndays, &demo_cdnow, otimes, oamounts);
+		/* a stream of its own: the orders above are untouched */
+		RngSeed(&erng, seed ^ INT64CONST(0x3C6EF372FE94F82B), id);
+		buf.n = 0;
+
+		from = c.signup_day + Uniform(&erng);
+		BrowseSession(&buf, &erng, from, c.channel);
+		for (int i = 0; i < norders; i++)
+			BuySession(&buf, &erng, otimes[i],
+					   i == 0 ? c.channel : SessionChannel(&erng, c.channel));
+
+		if (norders > 0)
+		{
+			to = otimes[norders - 1] + 30.0;
+			nbrowse = (int) floor((1.0 + 0.5 * norders) * Exponential(&erng) + 0.5);
+		}
+		else
+		{
+			to = from + 60.0;
+			nbrowse = (int) floor(1.5 * Exponential(&erng) + 0.5);
+		}
+		nbrowse = Min(nbrowse, DEMO_MAX_SESSIONS);
+		for (int i = 0; i < nbrowse; i++)
+		{
+			double		t = norders > 0 ?
+				from + (to - from) * Uniform(&erng) :
+				from + 20.0 * Exponential(&erng);
+
+			BrowseSession(&buf, &erng, t, SessionChannel(&erng, c.channel));
+		}
+
+		qsort(buf.ev, buf.n, sizeof(DemoEvent), DemoEventCmp);
+		for (int i = 0; i < buf.n; i++)
+		{
+			Datum		values[4];
+			bool		nulls[4] = {false, false, false, false};
+
+			if (buf.ev[i].t >= ndays)
+				break;			/* after end_date */
+			values[0] = Int64GetDatum(id);
+			values[1] = TimestampTzGetDatum(DayTimestamp(origin, buf.ev[i].t));
+			values[2] = types[buf.ev[i].type];
+			values[3] = channels[buf.ev[i].channel];
+			tuplestore_putvalues(store, tupdesc, values, nulls);
 		}
 	}
 	return (Datum) 0;

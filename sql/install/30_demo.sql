@@ -21,3 +21,11 @@ CREATE FUNCTION demo_orders(customers integer, seed bigint DEFAULT 42,
 COMMENT ON FUNCTION demo_orders(integer, bigint, date, date, float8, float8, float8, float8,
         float8, float8, float8) IS
     'deterministic demo orders of demo_customers: BG/NBD purchases (weeks) and Gamma-Gamma spend';
+
+CREATE FUNCTION demo_events(customers integer, seed bigint DEFAULT 42,
+        start_date date DEFAULT '2023-01-01', end_date date DEFAULT '2025-12-31')
+    RETURNS TABLE (customer_id bigint, ts timestamptz, event text, channel text)
+    AS 'MODULE_PATHNAME', 'lifecycle_demo_events'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 10000;
+COMMENT ON FUNCTION demo_events(integer, bigint, date, date) IS
+    'deterministic web events (visit, product_view, add_to_cart, checkout, purchase) of demo_customers, one buying session per demo_orders order';
