@@ -131,6 +131,20 @@ FROM (SELECT c % 2, activity_lifecycle(p, 'month', date '2024-01-01', date '2024
       FROM act_op GROUP BY c % 2) s;
 SELECT rollup(x) IS NULL AS rollup_of_nothing FROM (SELECT NULL::activity_lifecycle AS x WHERE false) s;
 
+-- the BI one-call form, identifiers quoted; equal to the aggregate
+CREATE TABLE "Order Lines" ("Customer" int, "Placed At" timestamptz, "Net" numeric);
+INSERT INTO "Order Lines" SELECT c, d, amt FROM act_o;
+SELECT * FROM activity_lifecycle_report('"Order Lines"', 'Customer', 'Placed At', 'month', '2024-01-01', '2024-04-30');
+SELECT (SELECT array_agg(r ORDER BY r.period_start)::text
+        FROM activity_lifecycle_report('act_o', 'c', 'd', 'week', '2023-12-01', '2024-03-31') r)
+     = (SELECT array_agg(t ORDER BY t.period_start)::text FROM activity_lifecycle_table(
+            (SELECT activity_lifecycle(p, 'week', date '2023-12-01', date '2024-03-31') FROM act_op)) t)
+       AS report_equals_aggregate;
+SELECT * FROM activity_lifecycle_report('act_o', 'c', 'd', 'decade', '2024-01-01', '2024-04-30');
+SELECT * FROM activity_lifecycle_report('act_o', 'c', 'd', 'month', '2024-05-01', '2024-04-30');
+SELECT * FROM activity_lifecycle_report('act_o', 'no such column', 'd', 'month', '2024-01-01', '2024-04-30');
+SELECT * FROM activity_lifecycle_report('act_o', NULL, 'd', 'month', '2024-01-01', '2024-04-30');
+
 -- text and binary round trips
 CREATE TABLE act_vals AS
 SELECT period, activity_lifecycle(p, period, date '2023-06-15', date '2024-05-31') AS x
@@ -231,5 +245,5 @@ SELECT (SELECT activity_lifecycle(p, 'month', date '2023-03-01', date '2024-10-3
 RESET enable_partitionwise_aggregate;
 RESET max_parallel_workers_per_gather;
 
-DROP TABLE act_ph, act_ph_p, act_ph_g, act_ph_c, act_o, act_op, act_vals, act_vals2, act_dst,
+DROP TABLE act_ph, act_ph_p, act_ph_g, act_ph_c, act_o, act_op, "Order Lines", act_vals, act_vals2, act_dst,
     act_par, act_serial, act_part;

@@ -235,3 +235,30 @@ CREATE FUNCTION activity_lifecycle_period(x activity_lifecycle) RETURNS text
     LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION activity_lifecycle_period(activity_lifecycle) IS
     'the period an activity lifecycle was built with';
+
+-- one call for BI tools: the lifecycle table straight from an orders table
+
+CREATE FUNCTION activity_lifecycle_report(source regclass, customer_column text, ts_column text,
+        period text, "from" date, "to" date)
+    RETURNS TABLE (period_start date, new bigint, "returning" bigint, resurrecting bigint,
+                   dormant bigint, active bigint)
+    LANGUAGE plpgsql STABLE PARALLEL SAFE
+    SET search_path = @extschema@, pg_catalog
+AS $fn$
+BEGIN
+    IF source IS NULL OR customer_column IS NULL OR ts_column IS NULL THEN
+        RAISE EXCEPTION 'activity_lifecycle_report: source, customer_column and ts_column are required'
+            USING ERRCODE = '22004',
+                  HINT = 'Example: SELECT * FROM activity_lifecycle_report(''orders'', ''customer_id'', ''ordered_at'', ''month'', ''2024-01-01'', ''2024-12-31'');';
+    END IF;
+    -- validates the period and the range before scanning anything
+    PERFORM activity_lifecycle_period(activity_lifecycle(NULL::customer_profile, period, "from", "to"));
+    RETURN QUERY EXECUTE format(
+        'SELECT t.* FROM activity_lifecycle_table(('
+        '    SELECT activity_lifecycle(p, %L, %L::date, %L::date)'
+        '    FROM (SELECT customer_profile(%I) AS p FROM %s GROUP BY %I) s)) t',
+        period, "from", "to", ts_column, source, customer_column);
+END
+$fn$;
+COMMENT ON FUNCTION activity_lifecycle_report(regclass, text, text, text, date, date) IS
+    'the lifecycle table (new / returning / resurrecting / dormant per period) of an orders table, in one call (for BI tools)';
