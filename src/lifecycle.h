@@ -99,4 +99,38 @@ extern void lc_format_day(int32 day, char *buf);
 /* length of a buffer lc_format_day writes into */
 #define LC_DAYBUF	32
 
+/* ----------------------------------------------------------------
+ * Strict reader of the canonical text forms (textio.c)
+ * ----------------------------------------------------------------
+ */
+#include "lib/stringinfo.h"
+
+typedef struct LcReader
+{
+	const char *str;			/* whole input, for messages */
+	const char *p;				/* current position */
+	const char *typname;		/* type name for messages */
+	const char *form;			/* the expected form, for hints */
+} LcReader;
+
+extern void lc_parse_error(LcReader *rd, const char *expected) pg_attribute_noreturn();
+extern void lc_value_error(LcReader *rd, const char *pos, const char *what) pg_attribute_noreturn();
+extern void lc_skip_space(LcReader *rd);
+extern void lc_expect(LcReader *rd, const char *tok);
+extern bool lc_accept(LcReader *rd, const char *tok);
+extern void lc_expect_end(LcReader *rd);
+extern int64 lc_parse_int(LcReader *rd, int64 lo, int64 hi, const char *what);
+extern float8 lc_parse_float(LcReader *rd, const char *what);
+extern void lc_parse_string(LcReader *rd, char *buf, int buflen, const char *what);
+extern int32 lc_parse_date(LcReader *rd);
+extern void lc_append_float(StringInfo buf, float8 v);
+
+/* ----------------------------------------------------------------
+ * Special functions (special.c)
+ * ----------------------------------------------------------------
+ */
+extern double lc_digamma(double x);
+extern double lc_logaddexp(double a, double b);
+extern double lc_log_hyp2f1(double a, double b, double c, double z);
+
 #endif							/* LIFECYCLE_H */

@@ -1,0 +1,182 @@
+/*-------------------------------------------------------------------------
+ *
+ * special.c
+ *	  Special functions for the BTYD models, all in log space where a
+ *	  value can overflow: digamma, log beta, softplus and logistic,
+ *	  log-sum-exp with sign, and the Gauss hypergeometric series in the
+ *	  transformed forms the models use (every argument in [0, 1)).
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "btyd.h"
+
+#include <math.h>
+
+/* hypergeometric series stop after this many terms (then NaN) */
+#define HYP_MAX_TERMS	100000000L
+
+/*
+ * lc_digamma - psi(x) for x > 0: recurrence up to x >= 6, then the
+ * asymptotic series (error below 1e-15).
+ */
+double
+lc_digamma(double x)
+{
+	double		r = 0.0;
+	double		f;
+
+	if (!(x > 0.0))
+		return NAN;
+	while (x < 6.0)
+	{
+		r -= 1.0 / x;
+		x += 1.0;
+	}
+	f = 1.0 / (x * x);
+	return r + log(x) - 0.5 / x -
+		f * (1.0 / 12 - f * (1.0 / 120 - f * (1.0 / 252 - f * (1.0 / 240 - f * (1.0 / 132)))));
+}
+
+/*
+ * lc_lbeta - log B(a, b) for a, b > 0.
+ */
+double
+lc_lbeta(double a, double b)
+{
+	return lgamma(a) + lgamma(b) - lgamma(a + b);
+}
+
+/*
+ * lc_log1pexp - log(1 + e^d) without overflow.
+ */
+double
+lc_log1pexp(double d)
+{
+	if (d > 0)
+		return d + log1p(exp(-d));
+	return log1p(exp(d));
+}
+
+/*
+ * lc_sigmoid - 1 / (1 + e^-d) without overflow.
+ */
+double
+lc_sigmoid(double d)
+{
+	if (d >= 0)
+		return 1.0 / (1.0 + exp(-d));
+	else
+	{
+		double		e = exp(d);
+
+		return e / (1.0 + e);
+	}
+}
+
+/*
+ * lc_logaddexp - log(e^a + e^b).
+ */
+double
+lc_logaddexp(double a, double b)
+{
+	if (a == -INFINITY)
+		return b;
+	if (b == -INFINITY)
+		return a;
+	if (a > b)
+		return a + log1p(exp(b - a));
+	return b + log1p(exp(a - b));
+}
+
+/*
+ * lc_logsubexp - log(e^a - e^b) for a >= b (-inf when equal).
+ */
+double
+lc_logsubexp(double a, double b)
+{
+	if (b == -INFINITY)
+		return a;
+	if (b >= a)
+		return -INFINITY;
+	return a + log(-expm1(b - a));
+}
+
+/*
+ * lc_hyp2f1_1b - log 2F1(1, b; c; z) for b, c > 0 and 0 <= z < 1.
+ *
+ * The terms prod_{j<k} (b + j) / (c + j) z^k are positive; once their
+ * ratio falls below 1 the remainder is bounded by a geometric series,
+ * which decides when to stop.  Terms are scaled so that large b or c do
+ * not overflow.
+ */
+double
+lc_hyp2f1_1b(double b, double c, double z)
+{
+	double		sum = 1.0;
+	double		term = 1.0;
+	long		k;
+
+	if (z <= 0.0)
+		return 0.0;
+	for (k = 0; k < HYP_MAX_TERMS; k++)
+	{
+		double		ratio = (b + k) / (c + k) * z;
+
+		term *= ratio;
+		sum += term;
+		if (ratio < 1.0 && term * ratio / (1.0 - ratio) < 1e-17 * sum)
+			return log(sum);
+		if (sum > 1e300)
+			break;
+	}
+	return NAN;
+}
+
+/*
+ * lc_hyp2f1_m1 - 2F1(a, b; c; z) - 1 for 0 <= z < 1 and c > 0, summed
+ * directly (the models call it after an Euler transformation, where
+ * c grows with the frequency and a, b stay small).  Stops when a term
+ * is negligible past the point where the terms decrease.
+ */
+double
+lc_hyp2f1_m1(double a, double b, double c, double z)
+{
+	double		sum = 0.0;
+	double		comp = 0.0;
+	double		term = 1.0;
+	long		k;
+
+	if (z <= 0.0)
+		return 0.0;
+	for (k = 0; k < HYP_MAX_TERMS; k++)
+	{
+		double		y,
+					t;
+
+		term *= (a + k) * (b + k) / ((c + k) * (k + 1)) * z;
+		/* Kahan summation: the terms alternate for negative a or b */
+		y = term - comp;
+		t = sum + y;
+		comp = (t - sum) - y;
+		sum = t;
+		if (term == 0.0)
+			return sum;
+		if (k > fabs(a) + fabs(b) + 2 &&
+			fabs(term) * z / (1.0 - z) < 1e-17 * (1.0 + fabs(sum)))
+			return sum;
+		if (!isfinite(sum))
+			break;
+	}
+	return NAN;
+}
+
+/*
+ * lc_expm1_ratio - (1 - exp(e * lq)) / e, with its limit -lq at e = 0.
+ */
+double
+lc_expm1_ratio(double e, double lq)
+{
+	if (fabs(e * lq) < 1e-12)
+		return -lq * (1.0 + 0.5 * e * lq);
+	return -expm1(e * lq) / e;
+}
