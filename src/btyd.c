@@ -18,6 +18,7 @@
 #include "libpq/pqformat.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/syscache.h"
 #include "utils/lsyscache.h"
 #include "utils/typcache.h"
 
@@ -168,6 +169,59 @@ btyd_check_cell(int kind, const BtydCell *c)
 			cell_error("BG/BB frequency must not exceed recency",
 					   "recency is the period of the last transaction, frequency the number of transactions.");
 	}
+}
+
+/*
+ * btyd_check_customer - validate one customer's (x, y, z) for a
+ * prediction of the given kind (the same rules as the fit's input).
+ */
+void
+btyd_check_customer(int kind, double x, double y, double z)
+{
+	BtydCell	c = {x, y, z, 1};
+
+	btyd_check_cell(kind, &c);
+}
+
+/*
+ * btyd_model_kind - the kind of the model value in argument argno, from
+ * its type name (cached per call site).
+ */
+int
+btyd_model_kind(FunctionCallInfo fcinfo, int argno)
+{
+	HeapTupleHeader td = PG_GETARG_HEAPTUPLEHEADER(argno);
+	Oid			typid = HeapTupleHeaderGetTypeId(td);
+	Oid		   *cache = (Oid *) fcinfo->flinfo->fn_extra;
+	char	   *name;
+	int			k;
+
+	if (cache == NULL)
+	{
+		cache = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(Oid) * 8);
+		fcinfo->flinfo->fn_extra = cache;
+	}
+	if (cache[2 * argno % 8] == typid && typid != InvalidOid)
+		return (int) cache[(2 * argno + 1) % 8];
+	{
+		HeapTuple	tp = SearchSysCache1(TYPEOID, ObjectIdGetDatum(typid));
+
+		if (!HeapTupleIsValid(tp))
+			elog(ERROR, "cache lookup failed for type %u", typid);
+		name = pstrdup(NameStr(((Form_pg_type) GETSTRUCT(tp))->typname));
+		ReleaseSysCache(tp);
+	}
+	for (k = BTYD_BGNBD; k <= BTYD_GG; k++)
+		if (strcmp(name, model_types[k]) == 0)
+		{
+			cache[2 * argno % 8] = typid;
+			cache[(2 * argno + 1) % 8] = k;
+			return k;
+		}
+	ereport(ERROR,
+			(errcode(ERRCODE_DATATYPE_MISMATCH),
+			 errmsg("%s is not a BTYD model type", name)));
+	return 0;
 }
 
 /*

@@ -72,6 +72,8 @@ extern double lc_logsubexp(double a, double b);
 extern double lc_hyp2f1_1b(double b, double c, double z);
 extern double lc_hyp2f1_m1(double a, double b, double c, double z);
 extern double lc_expm1_ratio(double e, double lq);
+extern double lc_hyp2f1_h(double a, double b, double c, double z);
+extern double lc_log1p_ratio(double b, double h);
 
 /* btyd.c */
 extern BtydHist *btyd_canonical(const BtydHist *h);
@@ -82,6 +84,8 @@ extern const char *btyd_kind_name(int kind);
 extern int	btyd_nparams(int kind);
 extern void btyd_read_model(FunctionCallInfo fcinfo, int argno, int kind,
 							double *par);
+extern void btyd_check_customer(int kind, double x, double y, double z);
+extern int	btyd_model_kind(FunctionCallInfo fcinfo, int argno);
 extern double btyd_pareto_log_a0(const double *par, double x, double tx,
 								 double T);
 

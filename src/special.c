@@ -180,3 +180,54 @@ lc_expm1_ratio(double e, double lq)
 		return -lq * (1.0 + 0.5 * e * lq);
 	return -expm1(e * lq) / e;
 }
+
+/*
+ * lc_hyp2f1_h - H with 2F1(a, b; c; z) = 1 + b H, i.e.
+ * sum_{k>=1} (a)_k (b+1)_{k-1} / ((c)_k k!) z^k, for 0 <= z < 1, c > 0:
+ * the factor b taken out so that b = 0 (a = 1 in BG/NBD) is exact.
+ */
+double
+lc_hyp2f1_h(double a, double b, double c, double z)
+{
+	double		term,
+				sum,
+				comp = 0.0;
+	long		k;
+
+	if (z <= 0.0)
+		return 0.0;
+	term = a / c * z;
+	sum = term;
+	for (k = 1; k < HYP_MAX_TERMS; k++)
+	{
+		double		y,
+					t;
+
+		if (term == 0.0)
+			return sum;
+		term *= (a + k) * (b + k) / ((c + k) * (k + 1)) * z;
+		y = term - comp;
+		t = sum + y;
+		comp = (t - sum) - y;
+		sum = t;
+		if (k > fabs(a) + fabs(b) + 2 &&
+			fabs(term) * z / (1.0 - z) < 1e-17 * fabs(sum))
+			return sum;
+		if (!isfinite(sum))
+			break;
+	}
+	return NAN;
+}
+
+/*
+ * lc_log1p_ratio - log(1 + b h) / b, with its limit h at b = 0.
+ */
+double
+lc_log1p_ratio(double b, double h)
+{
+	double		y = b * h;
+
+	if (fabs(y) < 1e-10)
+		return h * (1.0 - 0.5 * y);
+	return log1p(y) / b;
+}
