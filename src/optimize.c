@@ -13,9 +13,11 @@
  * gradient would need derivatives of 2F1 in its parameters) and any fit
  * where L-BFGS stops short of a stationary point are fitted or polished
  * with the derivative-free BOBYQA.  A fit is "converged" when no
- * parameter sits on its bound and the gradient of the per-customer
+ * parameter sits on its bound, the gradient of the per-customer
  * objective (in log parameters) is below 1e-5 (1e-4 for the
- * finite-difference gradient of Pareto/NBD).  Standard errors come from
+ * finite-difference gradient of Pareto/NBD) and the Hessian is positive
+ * definite (a strict local maximum: data that cannot identify the
+ * parameters, such as no repeat purchases at all, say converged = false).  Standard errors come from
  * the inverse Hessian of the total log-likelihood in log-parameter space
  * (delta method), NULL when that Hessian is not positive definite.
  *
@@ -883,7 +885,8 @@ btyd_final(FunctionCallInfo fcinfo, int kind)
 	values[np] = Float8GetDatum(ll);
 	nulls[np] = !isfinite(ll);
 	values[np + 1] = Int64GetDatum((int64) llround(fd.wsum));
-	values[np + 2] = BoolGetDatum(conv && isfinite(ll));
+	/* a strict local maximum: stationary with a positive definite Hessian */
+	values[np + 2] = BoolGetDatum(conv && isfinite(ll) && have_se);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }
 
