@@ -74,7 +74,7 @@ btyd_alloc(int capacity, int kind)
 /*
  * cell_cmp - qsort order of cells: x, then z, then y.
  */
-static int
+static inline int
 cell_cmp(const void *pa, const void *pb)
 {
 	const BtydCell *a = (const BtydCell *) pa;
@@ -89,6 +89,13 @@ cell_cmp(const void *pa, const void *pb)
 	return 0;
 }
 
+#define ST_SORT sort_cells
+#define ST_ELEMENT_TYPE BtydCell
+#define ST_COMPARE(a, b) cell_cmp(a, b)
+#define ST_SCOPE static
+#define ST_DEFINE
+#include "lib/sort_template.h"
+
 /*
  * btyd_compact - sort the cells and merge equal ones (weights add).
  */
@@ -100,13 +107,40 @@ btyd_compact(BtydHist *h)
 
 	if (h->nsorted == h->n)
 		return;
-	qsort(h->c, h->n, sizeof(BtydCell), cell_cmp);
-	for (i = 0; i < h->n; i++)
+	if (h->nsorted > 0)
 	{
-		if (k > 0 && cell_cmp(&h->c[k - 1], &h->c[i]) == 0)
-			h->c[k - 1].w += h->c[i].w;
-		else
-			h->c[k++] = h->c[i];
+		/* sort the tail only, then merge it with the sorted prefix */
+		BtydCell   *m = palloc(sizeof(BtydCell) * h->n);
+		int			a = 0,
+					b = h->nsorted;
+
+		sort_cells(h->c + h->nsorted, h->n - h->nsorted);
+		while (a < h->nsorted || b < h->n)
+		{
+			BtydCell   *c;
+
+			if (b >= h->n || (a < h->nsorted && cell_cmp(&h->c[a], &h->c[b]) <= 0))
+				c = &h->c[a++];
+			else
+				c = &h->c[b++];
+			if (k > 0 && cell_cmp(&m[k - 1], c) == 0)
+				m[k - 1].w += c->w;
+			else
+				m[k++] = *c;
+		}
+		memcpy(h->c, m, sizeof(BtydCell) * k);
+		pfree(m);
+	}
+	else
+	{
+		sort_cells(h->c, h->n);
+		for (i = 0; i < h->n; i++)
+		{
+			if (k > 0 && cell_cmp(&h->c[k - 1], &h->c[i]) == 0)
+				h->c[k - 1].w += h->c[i].w;
+			else
+				h->c[k++] = h->c[i];
+		}
 	}
 	h->n = k;
 	h->nsorted = k;
@@ -183,6 +217,27 @@ btyd_check_customer(int kind, double x, double y, double z)
 	btyd_check_cell(kind, &c);
 }
 
+/* per call site: the model kind and the last model values read */
+typedef struct ModelCache
+{
+	Oid			typid;
+	int			kind;
+	uint32		len[2];
+	char		bytes[2][256];
+	double		par[2][4];
+} ModelCache;
+
+/*
+ * btyd_cache - the call site's ModelCache.
+ */
+static ModelCache *
+btyd_cache(FunctionCallInfo fcinfo)
+{
+	if (fcinfo->flinfo->fn_extra == NULL)
+		fcinfo->flinfo->fn_extra = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(ModelCache));
+	return (ModelCache *) fcinfo->flinfo->fn_extra;
+}
+
 /*
  * btyd_model_kind - the kind of the model value in argument argno, from
  * its type name (cached per call site).
@@ -192,17 +247,12 @@ btyd_model_kind(FunctionCallInfo fcinfo, int argno)
 {
 	HeapTupleHeader td = PG_GETARG_HEAPTUPLEHEADER(argno);
 	Oid			typid = HeapTupleHeaderGetTypeId(td);
-	Oid		   *cache = (Oid *) fcinfo->flinfo->fn_extra;
+	ModelCache *mc = btyd_cache(fcinfo);
 	char	   *name;
 	int			k;
 
-	if (cache == NULL)
-	{
-		cache = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(Oid) * 8);
-		fcinfo->flinfo->fn_extra = cache;
-	}
-	if (cache[2 * argno % 8] == typid && typid != InvalidOid)
-		return (int) cache[(2 * argno + 1) % 8];
+	if (mc->typid == typid && typid != InvalidOid)
+		return mc->kind;
 	{
 		HeapTuple	tp = SearchSysCache1(TYPEOID, ObjectIdGetDatum(typid));
 
@@ -214,8 +264,8 @@ btyd_model_kind(FunctionCallInfo fcinfo, int argno)
 	for (k = BTYD_BGNBD; k <= BTYD_GG; k++)
 		if (strcmp(name, model_types[k]) == 0)
 		{
-			cache[2 * argno % 8] = typid;
-			cache[(2 * argno + 1) % 8] = k;
+			mc->typid = typid;
+			mc->kind = k;
 			return k;
 		}
 	ereport(ERROR,
@@ -678,6 +728,34 @@ lifecycle_btyd_combine(PG_FUNCTION_ARGS)
 				 errmsg("penalizer must be the same on every row (%g and %g)", a->penalizer, b->penalizer),
 				 errhint("Pass the penalizer as a constant.")));
 	old = MemoryContextSwitchTo(aggcxt);
+	if (a->nsorted == a->n && b->nsorted == b->n && a->n > 0)
+	{
+		/* both canonical: one linear merge into a new value */
+		BtydHist   *t = btyd_alloc(a->n + b->n, a->kind);
+		int			i = 0,
+					j = 0,
+					k = 0;
+
+		while (i < a->n || j < b->n)
+		{
+			int			c = i >= a->n ? 1 : (j >= b->n ? -1 : cell_cmp(&a->c[i], &b->c[j]));
+
+			if (c < 0)
+				t->c[k++] = a->c[i++];
+			else if (c > 0)
+				t->c[k++] = b->c[j++];
+			else
+			{
+				t->c[k] = a->c[i++];
+				t->c[k++].w += b->c[j++].w;
+			}
+		}
+		t->n = t->nsorted = k;
+		t->flags = a->flags | b->flags;
+		t->penalizer = (b->flags & BTYD_PEN_SET) ? b->penalizer : a->penalizer;
+		MemoryContextSwitchTo(old);
+		PG_RETURN_POINTER(t);
+	}
 	need = a->n + b->n;
 	if (need > BTYD_MAX_CELLS)
 	{
@@ -719,7 +797,16 @@ btyd_read_model(FunctionCallInfo fcinfo, int argno, int kind, double *par)
 	HeapTupleData tup;
 	int			np = btyd_nparams(kind),
 				i;
+	ModelCache *mc = btyd_cache(fcinfo);
+	uint32		len = HeapTupleHeaderGetDatumLength(td);
 
+	/* the same model value as on the previous call: reuse its parameters */
+	if (argno < 2 && mc->len[argno] == len && len <= sizeof(mc->bytes[argno]) &&
+		memcmp(mc->bytes[argno], td, len) == 0)
+	{
+		memcpy(par, mc->par[argno], sizeof(double) * np);
+		return;
+	}
 	tupdesc = lookup_rowtype_tupdesc(HeapTupleHeaderGetTypeId(td), HeapTupleHeaderGetTypMod(td));
 	tup.t_len = HeapTupleHeaderGetDatumLength(td);
 	ItemPointerSetInvalid(&(tup.t_self));
@@ -744,4 +831,10 @@ btyd_read_model(FunctionCallInfo fcinfo, int argno, int kind, double *par)
 		}
 	}
 	ReleaseTupleDesc(tupdesc);
+	if (argno < 2 && len <= sizeof(mc->bytes[argno]))
+	{
+		memcpy(mc->bytes[argno], td, len);
+		mc->len[argno] = len;
+		memcpy(mc->par[argno], par, sizeof(double) * np);
+	}
 }

@@ -66,6 +66,7 @@ typedef struct FitData
 	double	   *iv;				/* scratch: 1 / (alpha + v) */
 	double	   *lm;				/* GG: ln m per cell */
 	double		best_f;
+	int			nevals;
 	double		best_x[MAXPAR];
 } FitData;
 
@@ -128,9 +129,11 @@ ll_bgnbd(FitData *fd, const double *p, double *g, bool mbg)
 			{
 				double		Ly = fd->lv[fd->iy[i]];
 				double		d = cst + rx * (LT - Ly);
-				double		sg = lc_sigmoid(d);
+				/* softplus and logistic of d from one exponential */
+				double		e = exp(-fabs(d));
+				double		sg = d >= 0 ? 1.0 / (1.0 + e) : e / (1.0 + e);
 
-				Sll += w * (-rx * LT + lc_log1pexp(d));
+				Sll += w * (-rx * LT + (d > 0 ? d : 0) + log1p(e));
 				if (g)
 				{
 					SL += w * ((1 - sg) * LT + sg * Ly);
@@ -442,6 +445,7 @@ objective(unsigned n, const double *lp, double *grad, void *data)
 				f;
 	unsigned	i;
 
+	fd->nevals++;
 	for (i = 0; i < n; i++)
 		p[i] = exp(lp[i]);
 	ll = model_ll(fd, p, grad ? g : NULL);
@@ -599,7 +603,8 @@ standard_errors(FitData *fd, const double *lp, double *se)
 	int			n = fd->np,
 				i,
 				j;
-	double		h = 1e-4;
+	double		h = 1e-5;
+	double		gm[MAXPAR];
 
 	fd->pen = 0;
 	if (has_gradient(fd->kind))
@@ -607,16 +612,16 @@ standard_errors(FitData *fd, const double *lp, double *se)
 		for (i = 0; i < n; i++)
 		{
 			double		t[MAXPAR],
-						gp[MAXPAR],
-						gm[MAXPAR];
+						gp[MAXPAR];
 
+			/* forward differences of the analytic gradient */
+			if (i == 0)
+				objective(n, lp, gm, fd);
 			memcpy(t, lp, sizeof(double) * n);
 			t[i] = lp[i] + h;
 			objective(n, t, gp, fd);
-			t[i] = lp[i] - h;
-			objective(n, t, gm, fd);
 			for (j = 0; j < n; j++)
-				H[i * n + j] = (gp[j] - gm[j]) / (2 * h) * fd->wsum;
+				H[i * n + j] = (gp[j] - gm[j]) / h * fd->wsum;
 		}
 		for (i = 0; i < n; i++)
 			for (j = 0; j < i; j++)
@@ -670,17 +675,19 @@ standard_errors(FitData *fd, const double *lp, double *se)
 	return true;
 }
 
-/*
- * cmp_double - qsort / bsearch order of doubles.
- */
-static int
-cmp_double(const void *a, const void *b)
+/* a value with the cell (2 i for recency, 2 i + 1 for T) it came from */
+typedef struct ValRef
 {
-	double		x = *(const double *) a,
-				y = *(const double *) b;
+	double		v;
+	int32		ref;
+} ValRef;
 
-	return x < y ? -1 : (x > y ? 1 : 0);
-}
+#define ST_SORT sort_valref
+#define ST_ELEMENT_TYPE ValRef
+#define ST_COMPARE(a, b) ((a)->v < (b)->v ? -1 : ((a)->v > (b)->v ? 1 : 0))
+#define ST_SCOPE static
+#define ST_DEFINE
+#include "lib/sort_template.h"
 
 /*
  * prepare - sort out groups by x, distinct recency / T values (NBD
@@ -714,30 +721,32 @@ prepare(FitData *fd, const BtydHist *h)
 	fd->gstart[fd->ng] = h->n;
 	if (h->kind == BTYD_BGNBD || h->kind == BTYD_MBGNBD)
 	{
-		double	   *all = palloc(sizeof(double) * 2 * h->n);
+		/* distinct recency and T values: sort (value, reference) pairs once */
+		ValRef	   *all = palloc(sizeof(ValRef) * 2 * h->n);
 
 		for (i = 0; i < h->n; i++)
 		{
-			all[2 * i] = h->c[i].y;
-			all[2 * i + 1] = h->c[i].z;
+			all[2 * i].v = h->c[i].y;
+			all[2 * i].ref = 2 * i;
+			all[2 * i + 1].v = h->c[i].z;
+			all[2 * i + 1].ref = 2 * i + 1;
 		}
-		qsort(all, 2 * h->n, sizeof(double), cmp_double);
-		k = 0;
-		for (i = 0; i < 2 * h->n; i++)
-			if (k == 0 || all[i] != all[k - 1])
-				all[k++] = all[i];
-		fd->v = all;
-		fd->nv = k;
+		sort_valref(all, 2 * h->n);
+		fd->v = palloc(sizeof(double) * 2 * h->n);
 		fd->iy = palloc(sizeof(int) * h->n);
 		fd->iz = palloc(sizeof(int) * h->n);
-		for (i = 0; i < h->n; i++)
+		k = 0;
+		for (i = 0; i < 2 * h->n; i++)
 		{
-			double	   *p = bsearch(&h->c[i].y, all, k, sizeof(double), cmp_double);
-			double	   *q = bsearch(&h->c[i].z, all, k, sizeof(double), cmp_double);
-
-			fd->iy[i] = p - all;
-			fd->iz[i] = q - all;
+			if (k == 0 || all[i].v != fd->v[k - 1])
+				fd->v[k++] = all[i].v;
+			if (all[i].ref & 1)
+				fd->iz[all[i].ref >> 1] = k - 1;
+			else
+				fd->iy[all[i].ref >> 1] = k - 1;
 		}
+		pfree(all);
+		fd->nv = k;
 		fd->lv = palloc(sizeof(double) * k);
 		fd->iv = palloc(sizeof(double) * k);
 	}
@@ -811,11 +820,13 @@ fit_model(FitData *fd, double *lp, double *ll)
 				break;
 		}
 		/* derivative-free, from the best point so far */
+		elog(DEBUG1, "lbfgs: %d evals, gmax %g", fd->nevals, gmax);
 		run_nlopt(fd, NLOPT_LN_BOBYQA, lp, 20000);
 		gmax = objective_gradient(fd, lp, g);
 		if (gmax < tol)
 			break;
 	}
+	elog(DEBUG1, "fit: %d evals, gmax %g", fd->nevals, gmax);
 	for (i = 0; i < fd->np; i++)
 	{
 		p[i] = exp(lp[i]);
@@ -853,7 +864,8 @@ btyd_final(FunctionCallInfo fcinfo, int kind)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("btyd_histogram of kind %s passed to the %s fit", btyd_kind_name(h->kind), btyd_kind_name(kind))));
-	h = btyd_canonical(h);
+	if (h->nsorted != h->n)
+		h = btyd_canonical(h);
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
 	tupdesc = BlessTupleDesc(tupdesc);
