@@ -150,57 +150,58 @@ btyd_compact(BtydHist *h)
  * cell_error - report an invalid input cell.
  */
 static void
-cell_error(const char *msg, const char *hint)
+cell_error(int code, const char *msg, const char *hint)
 {
 	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			(errcode(code),
 			 errmsg("%s", msg),
 			 errhint("%s", hint)));
 }
 
 /*
- * btyd_check_cell - validate one cell of a histogram of the given kind.
+ * btyd_check_cell - validate one cell of a histogram of the given kind;
+ * code is the SQLSTATE to report (22023, or 22P03 for binary input).
  */
 static void
-btyd_check_cell(int kind, const BtydCell *c)
+btyd_check_cell(int kind, const BtydCell *c, int code)
 {
 	if (isnan(c->x) || isnan(c->y) || isnan(c->z) || isnan(c->w))
-		cell_error("BTYD input must not be NaN",
+		cell_error(code, "BTYD input must not be NaN",
 				   "Filter out rows with NaN values before fitting.");
 	if (c->x < 0 || c->x != floor(c->x) || c->x > BTYD_MAX_COUNT)
-		cell_error(psprintf("frequency must be a non-negative integer, got %g", c->x),
+		cell_error(code, psprintf("frequency must be a non-negative integer, got %g", c->x),
 				   "frequency counts repeat purchases (periods with a purchase minus 1), as btyd_summary returns it.");
 	if (!(c->w > 0) || !isfinite(c->w))
-		cell_error("weight must be positive and finite",
+		cell_error(code, "weight must be positive and finite",
 				   "Weights count identical customers; leave out rows with weight 0.");
 	if (kind == BTYD_GG)
 	{
 		if (c->x < 1)
-			cell_error("Gamma-Gamma cells need frequency >= 1",
+			cell_error(code, "Gamma-Gamma cells need frequency >= 1",
 					   "Customers without repeat purchases carry no spend information.");
 		if (!(c->y > 0) || !isfinite(c->y))
-			cell_error(psprintf("monetary must be positive for repeat buyers, got %g", c->y),
+			cell_error(code, psprintf("monetary must be positive for repeat buyers, got %g", c->y),
 					   "Gamma-Gamma models the mean spend of repeat purchases; exclude refunds or zero-value orders.");
 		if (c->z != 0)
-			cell_error("Gamma-Gamma cells have z = 0", "The form is [frequency, monetary, 0, weight].");
+			cell_error(code, "Gamma-Gamma cells have z = 0", "The form is [frequency, monetary, 0, weight].");
 		return;
 	}
 	if (!isfinite(c->y) || !isfinite(c->z) || c->y < 0 || c->z < 0)
-		cell_error("recency and t must be finite and non-negative",
+		cell_error(code, "recency and t must be finite and non-negative",
 				   "Measure recency and t from the customer's first purchase, in one time unit.");
 	if (c->y > c->z)
-		cell_error(psprintf("recency (%g) must not exceed t (%g)", c->y, c->z),
+		cell_error(code, psprintf("recency (%g) must not exceed t (%g)", c->y, c->z),
 				   "recency is the time from the first to the last purchase, t the time from the first purchase to the end of the observation.");
 	if (c->x == 0 && c->y != 0)
-		cell_error("recency must be 0 when frequency is 0",
+		cell_error(code, "recency must be 0 when frequency is 0",
 				   "A customer without repeat purchases has recency 0.");
 	if (kind == BTYD_BGBB)
 	{
 		if (c->y != floor(c->y) || c->z != floor(c->z) || c->z > BTYD_MAX_COUNT)
-			cell_error("BG/BB recency and periods must be integers",
+			cell_error(code, "BG/BB recency and periods must be integers",
 					   "BG/BB counts discrete transaction opportunities.");
 		if (c->x > c->y)
-			cell_error("BG/BB frequency must not exceed recency",
+			cell_error(code, "BG/BB frequency must not exceed recency",
 					   "recency is the period of the last transaction, frequency the number of transactions.");
 	}
 }
@@ -214,7 +215,7 @@ btyd_check_customer(int kind, double x, double y, double z)
 {
 	BtydCell	c = {x, y, z, 1};
 
-	btyd_check_cell(kind, &c);
+	btyd_check_cell(kind, &c, ERRCODE_INVALID_PARAMETER_VALUE);
 }
 
 /* per call site: the model kind and the last model values read */
@@ -409,7 +410,7 @@ lifecycle_btyd_in(PG_FUNCTION_ARGS)
 			lc_expect(&rd, ",");
 			c.w = lc_parse_float(&rd, "a weight");
 			lc_expect(&rd, "]");
-			btyd_check_cell(kind, &c);
+			btyd_check_cell(kind, &c, ERRCODE_INVALID_PARAMETER_VALUE);
 			if (h->n > 0 && cell_cmp(&h->c[h->n - 1], &c) >= 0)
 				lc_value_error(&rd, pos, "cells must be distinct and in ascending order");
 			if (h->n == BTYD_MAX_CELLS)
@@ -554,7 +555,7 @@ lifecycle_btyd_recv(PG_FUNCTION_ARGS)
 		c.w = pq_getmsgfloat8(msg);
 		if (isinf(c.y) || isinf(c.z) || isinf(c.w))
 			recv_error("infinite value");
-		btyd_check_cell(kind, &c);
+		btyd_check_cell(kind, &c, ERRCODE_INVALID_BINARY_REPRESENTATION);
 		if (i > 0 && cell_cmp(&h->c[i - 1], &c) >= 0)
 			recv_error("cells not distinct and ascending");
 		h->c[i] = c;
@@ -617,7 +618,7 @@ btyd_trans(FunctionCallInfo fcinfo, int kind)
 	}
 	if (kind == BTYD_GG && c.x == 0)
 		goto skip;
-	btyd_check_cell(kind, &c);
+	btyd_check_cell(kind, &c, ERRCODE_INVALID_PARAMETER_VALUE);
 	if (has_extra && (!(extra >= 0) || !isfinite(extra)))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
