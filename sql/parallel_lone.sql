@@ -12,7 +12,7 @@ SELECT (SELECT p FROM lone_src) AS profile,
        (SELECT retention_state(true, false)) AS rstate,
        (SELECT activity_lifecycle(p, 'month', date '2024-01-01', date '2024-02-29') FROM lone_src) AS activity,
        (SELECT survival_curve(3.0::float8, true)) AS survival,
-       '{"v":1,"model":"bgnbd","penalizer":0,"cells":[[0,0,3,1]]}'::btyd_cells AS cells;
+       (SELECT bgnbd_histogram(0, 0, 3)) AS cells;
 -- most of these are small enough to be stored with a 1-byte header
 SELECT count(*) FILTER (WHERE sz < 127) >= 4 AS several_short_headers
 FROM lone_states, LATERAL (VALUES (pg_column_size(profile)), (pg_column_size(curve)), (pg_column_size(rstate)),

@@ -196,6 +196,5 @@ extern void lc_append_float(StringInfo buf, float8 v);
  */
 extern double lc_digamma(double x);
 extern double lc_logaddexp(double a, double b);
-extern double lc_log_hyp2f1(double a, double b, double c, double z);
 
 #endif							/* LIFECYCLE_H */

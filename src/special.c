@@ -1,118 +1,233 @@
 /*-------------------------------------------------------------------------
  *
  * special.c
- *	  Special functions for the model code, all in log space where a value
- *	  can overflow: digamma, log-sum-exp and the Gauss hypergeometric
- *	  function 2F1 for the BTYD predictions.
+ *	  Special functions for the BTYD models, all in log space where a
+ *	  value can overflow: digamma, log beta, softplus and logistic,
+ *	  log-sum-exp with sign, and the Gauss hypergeometric series in the
+ *	  transformed forms the models use (every argument in [0, 1)).
  *
  *-------------------------------------------------------------------------
  */
-#include "lifecycle.h"
+#include "btyd.h"
 
 #include <math.h>
 
+/* hypergeometric series stop after this many terms (then NaN) */
+#define HYP_MAX_TERMS	100000000L
+
 /*
- * lc_digamma - psi(x) for x > 0: the recurrence psi(x) = psi(x + 1) - 1/x
- * up to x >= 6, then the asymptotic series (absolute error below 1e-13).
+ * lc_digamma - psi(x) for x > 0: recurrence up to x >= 6, then the
+ * asymptotic series (error below 1e-15).
  */
 double
 lc_digamma(double x)
 {
-	double		r = 0,
-				f;
+	double		r = 0.0;
+	double		f;
 
-	while (x < 6)
+	if (!(x > 0.0))
+		return NAN;
+	while (x < 6.0)
 	{
-		r -= 1 / x;
-		x += 1;
+		r -= 1.0 / x;
+		x += 1.0;
 	}
-	f = 1 / (x * x);
+	f = 1.0 / (x * x);
 	return r + log(x) - 0.5 / x -
 		f * (1.0 / 12 - f * (1.0 / 120 - f * (1.0 / 252 - f * (1.0 / 240 - f * (1.0 / 132)))));
 }
 
 /*
- * lc_logaddexp - log(exp(a) + exp(b)) without overflow; -inf is the
- * log of zero.
+ * lc_lbeta - log B(a, b) for a, b > 0.
+ */
+double
+lc_lbeta(double a, double b)
+{
+	return lgamma(a) + lgamma(b) - lgamma(a + b);
+}
+
+/*
+ * lc_log1pexp - log(1 + e^d) without overflow.
+ */
+double
+lc_log1pexp(double d)
+{
+	if (d > 0)
+		return d + log1p(exp(-d));
+	return log1p(exp(d));
+}
+
+/*
+ * lc_sigmoid - 1 / (1 + e^-d) without overflow.
+ */
+double
+lc_sigmoid(double d)
+{
+	if (d >= 0)
+		return 1.0 / (1.0 + exp(-d));
+	else
+	{
+		double		e = exp(d);
+
+		return e / (1.0 + e);
+	}
+}
+
+/*
+ * lc_logaddexp - log(e^a + e^b).
  */
 double
 lc_logaddexp(double a, double b)
 {
-	double		m = Max(a, b);
-
-	if (m == -INFINITY)
-		return -INFINITY;
-	return m + log(exp(a - m) + exp(b - m));
+	if (a == -INFINITY)
+		return b;
+	if (b == -INFINITY)
+		return a;
+	if (a > b)
+		return a + log1p(exp(b - a));
+	return b + log1p(exp(a - b));
 }
 
 /*
- * lc_log_hyp2f1 - log of the Gauss hypergeometric function 2F1(a, b; c; z)
- * for a, b, c > 0 and 0 <= z < 1, where every term of the series is
- * positive.  The series is summed in log space with a running maximum, so
- * parameters in the thousands (a customer with thousands of repeat
- * purchases) do not overflow.  Converges like z^k; at most maxterms terms
- * (returns NaN when that is not enough, which the callers report).
+ * lc_logsubexp - log(e^a - e^b) for a >= b (-inf when equal).
  */
 double
-lc_log_hyp2f1(double a, double b, double c, double z)
+lc_logsubexp(double a, double b)
 {
-	const int	maxterms = 200000;
-	double		lterm = 0;		/* log of the current term */
-	double		m = 0;			/* running maximum of lterm */
-	double		s = 1;			/* sum of exp(lterm - m) */
-	double		lz;
+	if (b == -INFINITY)
+		return a;
+	if (b >= a)
+		return -INFINITY;
+	return a + log(-expm1(b - a));
+}
 
-	if (z == 0)
-		return 0;
-	if (!(z > 0 && z < 1) || !(a > 0 && b > 0 && c > 0))
-		return NAN;
+/*
+ * lc_hyp2f1_1b - log 2F1(1, b; c; z) for b, c > 0 and 0 <= z < 1.
+ *
+ * The terms prod_{j<k} (b + j) / (c + j) z^k are positive; once their
+ * ratio falls below 1 the remainder is bounded by a geometric series,
+ * which decides when to stop.  Terms are scaled so that large b or c do
+ * not overflow.
+ */
+double
+lc_hyp2f1_1b(double b, double c, double z)
+{
+	double		sum = 1.0;
+	double		term = 1.0;
+	long		k;
 
-	/*
-	 * Fast path in linear space: terms are multiplied by their ratio, and the
-	 * sum is rescaled (its scale kept as a log) whenever it grows past 1e250,
-	 * so nothing overflows; no log or exp per term.
-	 */
+	if (z <= 0.0)
+		return 0.0;
+	for (k = 0; k < HYP_MAX_TERMS; k++)
 	{
-		double		term = 1,
-					sum = 1,
-					lscale = 0;
+		double		ratio = (b + k) / (c + k) * z;
 
-		for (int k = 0; k < maxterms; k++)
-		{
-			double		ratio = (a + k) * (b + k) / ((c + k) * (k + 1)) * z;
-
-			term *= ratio;
-			sum += term;
-			if (sum > 1e250)
-			{
-				term /= sum;
-				lscale += log(sum);
-				sum = 1;
-			}
-			if (ratio < 1 && term < 1e-17 * sum)
-				return lscale + log(sum);
-		}
-	}
-
-	/* not converged in linear space (cannot happen for z < 1): log space */
-	lz = log(z);
-	for (int k = 0; k < maxterms; k++)
-	{
-		lterm += log((a + k) * (b + k) / ((c + k) * (k + 1))) + lz;
-		if (lterm > m)
-		{
-			s = s * exp(m - lterm) + 1;
-			m = lterm;
-		}
-		else
-		{
-			double		t = exp(lterm - m);
-
-			s += t;
-			/* terms shrink geometrically once k is past the peak */
-			if (t < 1e-17 * s && (a + k) * (b + k) * z < (c + k) * (k + 1))
-				return m + log(s);
-		}
+		term *= ratio;
+		sum += term;
+		if (ratio < 1.0 && term * ratio / (1.0 - ratio) < 1e-17 * sum)
+			return log(sum);
+		if (sum > 1e300)
+			break;
 	}
 	return NAN;
+}
+
+/*
+ * lc_hyp2f1_m1 - 2F1(a, b; c; z) - 1 for 0 <= z < 1 and c > 0, summed
+ * directly (the models call it after an Euler transformation, where
+ * c grows with the frequency and a, b stay small).  Stops when a term
+ * is negligible past the point where the terms decrease.
+ */
+double
+lc_hyp2f1_m1(double a, double b, double c, double z)
+{
+	double		sum = 0.0;
+	double		comp = 0.0;
+	double		term = 1.0;
+	long		k;
+
+	if (z <= 0.0)
+		return 0.0;
+	for (k = 0; k < HYP_MAX_TERMS; k++)
+	{
+		double		y,
+					t;
+
+		term *= (a + k) * (b + k) / ((c + k) * (k + 1)) * z;
+		/* Kahan summation: the terms alternate for negative a or b */
+		y = term - comp;
+		t = sum + y;
+		comp = (t - sum) - y;
+		sum = t;
+		if (term == 0.0)
+			return sum;
+		if (k > fabs(a) + fabs(b) + 2 &&
+			fabs(term) * z / (1.0 - z) < 1e-17 * (1.0 + fabs(sum)))
+			return sum;
+		if (!isfinite(sum))
+			break;
+	}
+	return NAN;
+}
+
+/*
+ * lc_expm1_ratio - (1 - exp(e * lq)) / e, with its limit -lq at e = 0.
+ */
+double
+lc_expm1_ratio(double e, double lq)
+{
+	if (fabs(e * lq) < 1e-12)
+		return -lq * (1.0 + 0.5 * e * lq);
+	return -expm1(e * lq) / e;
+}
+
+/*
+ * lc_hyp2f1_h - H with 2F1(a, b; c; z) = 1 + b H, i.e.
+ * sum_{k>=1} (a)_k (b+1)_{k-1} / ((c)_k k!) z^k, for 0 <= z < 1, c > 0:
+ * the factor b taken out so that b = 0 (a = 1 in BG/NBD) is exact.
+ */
+double
+lc_hyp2f1_h(double a, double b, double c, double z)
+{
+	double		term,
+				sum,
+				comp = 0.0;
+	long		k;
+
+	if (z <= 0.0)
+		return 0.0;
+	term = a / c * z;
+	sum = term;
+	for (k = 1; k < HYP_MAX_TERMS; k++)
+	{
+		double		y,
+					t;
+
+		if (term == 0.0)
+			return sum;
+		term *= (a + k) * (b + k) / ((c + k) * (k + 1)) * z;
+		y = term - comp;
+		t = sum + y;
+		comp = (t - sum) - y;
+		sum = t;
+		if (k > fabs(a) + fabs(b) + 2 &&
+			fabs(term) * z / (1.0 - z) < 1e-17 * fabs(sum))
+			return sum;
+		if (!isfinite(sum))
+			break;
+	}
+	return NAN;
+}
+
+/*
+ * lc_log1p_ratio - log(1 + b h) / b, with its limit h at b = 0.
+ */
+double
+lc_log1p_ratio(double b, double h)
+{
+	double		y = b * h;
+
+	if (fabs(y) < 1e-10)
+		return h * (1.0 - 0.5 * y);
+	return log1p(y) / b;
 }

@@ -1,0 +1,841 @@
+/*-------------------------------------------------------------------------
+ *
+ * btyd.c
+ *	  BTYD model fits, part 1: the btyd_histogram state type (text and
+ *	  binary forms, transition, combine) and reading model values.  The
+ *	  likelihoods and the optimiser are in optimize.c.
+ *-------------------------------------------------------------------------
+ */
+#include "btyd.h"
+
+#include <math.h>
+
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "libpq/pqformat.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/syscache.h"
+#include "utils/lsyscache.h"
+#include "utils/typcache.h"
+
+#define BTYD_FORM "{\"kind\":\"bgnbd\",\"penalizer\":0,\"cells\":[[x,y,z,w],...]}"
+#define MAXPAR		4
+#define LOGBOUND	25.0		/* parameters within e^-25 .. e^25 */
+
+static const char *const kind_names[] = {"", "bgnbd", "mbgnbd", "pareto_nbd", "bgbb", "gamma_gamma"};
+static const char *const model_types[] = {"", "bgnbd_model", "mbgnbd_model", "pareto_nbd_model",
+"bgbb_model", "gamma_gamma_model"};
+
+/*
+ * btyd_kind_name - the name of a histogram kind as written in text forms.
+ */
+const char *
+btyd_kind_name(int kind)
+{
+	return kind_names[kind];
+}
+
+/*
+ * btyd_nparams - number of model parameters of a kind.
+ */
+int
+btyd_nparams(int kind)
+{
+	return kind == BTYD_GG ? 3 : 4;
+}
+
+/* ----------------------------------------------------------------
+ * The histogram
+ * ----------------------------------------------------------------
+ */
+
+/*
+ * btyd_alloc - an empty histogram of the given capacity in the current
+ * memory context.
+ */
+static BtydHist *
+btyd_alloc(int capacity, int kind)
+{
+	BtydHist   *h;
+
+	if (capacity < 1)
+		capacity = 1;
+	h = (BtydHist *) palloc0(BTYD_SIZE(capacity));
+	SET_VARSIZE(h, BTYD_SIZE(capacity));
+	h->version = BTYD_VERSION;
+	h->kind = kind;
+	return h;
+}
+
+/*
+ * cell_cmp - qsort order of cells: x, then z, then y.
+ */
+static inline int
+cell_cmp(const void *pa, const void *pb)
+{
+	const BtydCell *a = (const BtydCell *) pa;
+	const BtydCell *b = (const BtydCell *) pb;
+
+	if (a->x != b->x)
+		return a->x < b->x ? -1 : 1;
+	if (a->z != b->z)
+		return a->z < b->z ? -1 : 1;
+	if (a->y != b->y)
+		return a->y < b->y ? -1 : 1;
+	return 0;
+}
+
+#define ST_SORT sort_cells
+#define ST_ELEMENT_TYPE BtydCell
+#define ST_COMPARE(a, b) cell_cmp(a, b)
+#define ST_SCOPE static
+#define ST_DEFINE
+#include "lib/sort_template.h"
+
+/*
+ * btyd_compact - sort the cells and merge equal ones (weights add).
+ */
+static void
+btyd_compact(BtydHist *h)
+{
+	int			i,
+				k = 0;
+
+	if (h->nsorted == h->n)
+		return;
+	if (h->nsorted > 0)
+	{
+		/* sort the tail only, then merge it with the sorted prefix */
+		BtydCell   *m = palloc(sizeof(BtydCell) * h->n);
+		int			a = 0,
+					b = h->nsorted;
+
+		sort_cells(h->c + h->nsorted, h->n - h->nsorted);
+		while (a < h->nsorted || b < h->n)
+		{
+			BtydCell   *c;
+
+			if (b >= h->n || (a < h->nsorted && cell_cmp(&h->c[a], &h->c[b]) <= 0))
+				c = &h->c[a++];
+			else
+				c = &h->c[b++];
+			if (k > 0 && cell_cmp(&m[k - 1], c) == 0)
+				m[k - 1].w += c->w;
+			else
+				m[k++] = *c;
+		}
+		memcpy(h->c, m, sizeof(BtydCell) * k);
+		pfree(m);
+	}
+	else
+	{
+		sort_cells(h->c, h->n);
+		for (i = 0; i < h->n; i++)
+		{
+			if (k > 0 && cell_cmp(&h->c[k - 1], &h->c[i]) == 0)
+				h->c[k - 1].w += h->c[i].w;
+			else
+				h->c[k++] = h->c[i];
+		}
+	}
+	h->n = k;
+	h->nsorted = k;
+}
+
+/*
+ * cell_error - report an invalid input cell.
+ */
+static void
+cell_error(int code, const char *msg, const char *hint)
+{
+	ereport(ERROR,
+			(errcode(code),
+			 errmsg("%s", msg),
+			 errhint("%s", hint)));
+}
+
+/*
+ * btyd_check_cell - validate one cell of a histogram of the given kind;
+ * code is the SQLSTATE to report (22023, or 22P03 for binary input).
+ */
+static void
+btyd_check_cell(int kind, const BtydCell *c, int code)
+{
+	if (isnan(c->x) || isnan(c->y) || isnan(c->z) || isnan(c->w))
+		cell_error(code, "BTYD input must not be NaN",
+				   "Filter out rows with NaN values before fitting.");
+	if (c->x < 0 || c->x != floor(c->x) || c->x > BTYD_MAX_COUNT)
+		cell_error(code, psprintf("frequency must be a non-negative integer, got %g", c->x),
+				   "frequency counts repeat purchases (periods with a purchase minus 1), as btyd_summary returns it.");
+	if (!(c->w > 0) || !isfinite(c->w))
+		cell_error(code, "weight must be positive and finite",
+				   "Weights count identical customers; leave out rows with weight 0.");
+	if (kind == BTYD_GG)
+	{
+		if (c->x < 1)
+			cell_error(code, "Gamma-Gamma cells need frequency >= 1",
+					   "Customers without repeat purchases carry no spend information.");
+		if (!(c->y > 0) || !isfinite(c->y))
+			cell_error(code, psprintf("monetary must be positive for repeat buyers, got %g", c->y),
+					   "Gamma-Gamma models the mean spend of repeat purchases; exclude refunds or zero-value orders.");
+		if (c->z != 0)
+			cell_error(code, "Gamma-Gamma cells have z = 0", "The form is [frequency, monetary, 0, weight].");
+		return;
+	}
+	if (!isfinite(c->y) || !isfinite(c->z) || c->y < 0 || c->z < 0)
+		cell_error(code, "recency and t must be finite and non-negative",
+				   "Measure recency and t from the customer's first purchase, in one time unit.");
+	if (c->y > c->z)
+		cell_error(code, psprintf("recency (%g) must not exceed t (%g)", c->y, c->z),
+				   "recency is the time from the first to the last purchase, t the time from the first purchase to the end of the observation.");
+	if (c->x == 0 && c->y != 0)
+		cell_error(code, "recency must be 0 when frequency is 0",
+				   "A customer without repeat purchases has recency 0.");
+	if (kind == BTYD_BGBB)
+	{
+		if (c->y != floor(c->y) || c->z != floor(c->z) || c->z > BTYD_MAX_COUNT)
+			cell_error(code, "BG/BB recency and periods must be integers",
+					   "BG/BB counts discrete transaction opportunities.");
+		if (c->x > c->y)
+			cell_error(code, "BG/BB frequency must not exceed recency",
+					   "recency is the period of the last transaction, frequency the number of transactions.");
+	}
+}
+
+/*
+ * btyd_check_customer - validate one customer's (x, y, z) for a
+ * prediction of the given kind (the same rules as the fit's input).
+ */
+void
+btyd_check_customer(int kind, double x, double y, double z)
+{
+	BtydCell	c = {x, y, z, 1};
+
+	btyd_check_cell(kind, &c, ERRCODE_INVALID_PARAMETER_VALUE);
+}
+
+/* per call site: the model kind and the last model values read */
+typedef struct ModelCache
+{
+	Oid			typid;
+	int			kind;
+	uint32		len[2];
+	char		bytes[2][256];
+	double		par[2][4];
+} ModelCache;
+
+/*
+ * btyd_cache - the call site's ModelCache.
+ */
+static ModelCache *
+btyd_cache(FunctionCallInfo fcinfo)
+{
+	if (fcinfo->flinfo->fn_extra == NULL)
+		fcinfo->flinfo->fn_extra = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(ModelCache));
+	return (ModelCache *) fcinfo->flinfo->fn_extra;
+}
+
+/*
+ * btyd_model_kind - the kind of the model value in argument argno, from
+ * its type name (cached per call site).
+ */
+int
+btyd_model_kind(FunctionCallInfo fcinfo, int argno)
+{
+	HeapTupleHeader td = PG_GETARG_HEAPTUPLEHEADER(argno);
+	Oid			typid = HeapTupleHeaderGetTypeId(td);
+	ModelCache *mc = btyd_cache(fcinfo);
+	char	   *name;
+	int			k;
+
+	if (mc->typid == typid && typid != InvalidOid)
+		return mc->kind;
+	{
+		HeapTuple	tp = SearchSysCache1(TYPEOID, ObjectIdGetDatum(typid));
+
+		if (!HeapTupleIsValid(tp))
+			elog(ERROR, "cache lookup failed for type %u", typid);
+		name = pstrdup(NameStr(((Form_pg_type) GETSTRUCT(tp))->typname));
+		ReleaseSysCache(tp);
+	}
+	for (k = BTYD_BGNBD; k <= BTYD_GG; k++)
+		if (strcmp(name, model_types[k]) == 0)
+		{
+			mc->typid = typid;
+			mc->kind = k;
+			return k;
+		}
+	ereport(ERROR,
+			(errcode(ERRCODE_DATATYPE_MISMATCH),
+			 errmsg("%s is not a BTYD model type", name)));
+	return 0;
+}
+
+/*
+ * btyd_add - append a cell, compacting or growing when full.  Growing
+ * returns a copy in the current (aggregate) context and leaves h alone.
+ */
+static BtydHist *
+btyd_add(BtydHist *h, const BtydCell *c)
+{
+	int			cap = BTYD_CAPACITY(h);
+	BtydHist   *t;
+
+	if (h->n >= cap)
+	{
+		btyd_compact(h);
+		if (h->n > cap / 2)
+		{
+			int			newcap = Min((Size) cap * 2, BTYD_MAX_CELLS);
+
+			if (h->n >= BTYD_MAX_CELLS)
+				ereport(ERROR,
+						(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+						 errmsg("BTYD histogram exceeds %d distinct cells", BTYD_MAX_CELLS),
+						 errhint("Round recency and t to a coarser grid (e.g. days) before fitting.")));
+			/* a grown copy: the executor frees the old value itself */
+			t = (BtydHist *) palloc(BTYD_SIZE(newcap));
+			memcpy(t, h, BTYD_SIZE(h->n));
+			SET_VARSIZE(t, BTYD_SIZE(newcap));
+			h = t;
+		}
+	}
+	if (h->n == h->nsorted && h->n > 0 && cell_cmp(&h->c[h->n - 1], c) < 0)
+		h->nsorted++;
+	h->c[h->n++] = *c;
+	return h;
+}
+
+/*
+ * btyd_canonical - a sorted, merged, trimmed copy.
+ */
+BtydHist *
+btyd_canonical(const BtydHist *h)
+{
+	BtydHist   *t = btyd_alloc(h->n, h->kind);
+	BtydHist   *r;
+
+	memcpy(t->c, h->c, sizeof(BtydCell) * h->n);
+	t->n = h->n;
+	t->nsorted = h->nsorted;
+	t->flags = h->flags;
+	t->penalizer = h->penalizer;
+	btyd_compact(t);
+	if (t->n == BTYD_CAPACITY(t))
+		return t;
+	r = btyd_alloc(t->n, h->kind);
+	memcpy(r->c, t->c, sizeof(BtydCell) * t->n);
+	r->n = r->nsorted = t->n;
+	r->flags = t->flags;
+	r->penalizer = t->penalizer;
+	pfree(t);
+	return r;
+}
+
+/*
+ * btyd_check_header - validate the fixed part of a histogram.
+ */
+void
+btyd_check_header(const BtydHist *h)
+{
+	if (h->version != BTYD_VERSION || h->kind < BTYD_BGNBD || h->kind > BTYD_GG ||
+		h->n < 0 || h->n > BTYD_CAPACITY(h) || h->nsorted < 0 || h->nsorted > h->n ||
+		!(h->penalizer >= 0) || !isfinite(h->penalizer))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("corrupt btyd_histogram value")));
+}
+
+PG_FUNCTION_INFO_V1(lifecycle_btyd_in);
+/*
+ * lifecycle_btyd_in - text input:
+ * {"kind":K,"penalizer":P,"cells":[[x,y,z,w],...]}, cells strictly
+ * ascending in (x, z, y).
+ */
+Datum
+lifecycle_btyd_in(PG_FUNCTION_ARGS)
+{
+	char	   *str = PG_GETARG_CSTRING(0);
+	LcReader	rd = {str, str, "btyd_histogram", BTYD_FORM};
+	char		kname[32];
+	int			kind = 0;
+	int			k;
+	float8		pen;
+	BtydHist   *h;
+	int			cap = 16;
+	const char *pos;
+
+	lc_expect(&rd, "{");
+	lc_expect(&rd, "\"kind\"");
+	lc_expect(&rd, ":");
+	pos = rd.p;
+	lc_parse_string(&rd, kname, sizeof(kname), "a model kind");
+	for (k = BTYD_BGNBD; k <= BTYD_GG; k++)
+		if (strcmp(kname, kind_names[k]) == 0)
+			kind = k;
+	if (kind == 0)
+		lc_value_error(&rd, pos, "unknown model kind");
+	lc_expect(&rd, ",");
+	lc_expect(&rd, "\"penalizer\"");
+	lc_expect(&rd, ":");
+	lc_skip_space(&rd);
+	pos = rd.p;
+	pen = lc_parse_float(&rd, "a penalizer");
+	if (pen < 0)
+		lc_value_error(&rd, pos, "penalizer must not be negative");
+	lc_expect(&rd, ",");
+	lc_expect(&rd, "\"cells\"");
+	lc_expect(&rd, ":");
+	lc_expect(&rd, "[");
+	h = btyd_alloc(cap, kind);
+	h->penalizer = pen;
+	if (!lc_accept(&rd, "]"))
+	{
+		do
+		{
+			BtydCell	c;
+
+			lc_skip_space(&rd);
+			pos = rd.p;
+			lc_expect(&rd, "[");
+			c.x = lc_parse_float(&rd, "a frequency");
+			lc_expect(&rd, ",");
+			c.y = lc_parse_float(&rd, "a number");
+			lc_expect(&rd, ",");
+			c.z = lc_parse_float(&rd, "a number");
+			lc_expect(&rd, ",");
+			c.w = lc_parse_float(&rd, "a weight");
+			lc_expect(&rd, "]");
+			btyd_check_cell(kind, &c, ERRCODE_INVALID_PARAMETER_VALUE);
+			if (h->n > 0 && cell_cmp(&h->c[h->n - 1], &c) >= 0)
+				lc_value_error(&rd, pos, "cells must be distinct and in ascending order");
+			if (h->n == BTYD_MAX_CELLS)
+				lc_value_error(&rd, pos, "too many cells");
+			if (h->n == cap)
+			{
+				cap *= 2;
+				h = (BtydHist *) repalloc(h, BTYD_SIZE(cap));
+				SET_VARSIZE(h, BTYD_SIZE(cap));
+			}
+			h->c[h->n++] = c;
+		} while (lc_accept(&rd, ","));
+		lc_expect(&rd, "]");
+	}
+	lc_expect(&rd, "}");
+	lc_expect_end(&rd);
+	h->nsorted = h->n;
+	if (h->n > 0)
+		h->flags |= BTYD_PEN_SET;
+	PG_RETURN_POINTER(btyd_canonical(h));
+}
+
+PG_FUNCTION_INFO_V1(lifecycle_btyd_out);
+/*
+ * lifecycle_btyd_out - canonical text form (shortest exact floats).
+ */
+Datum
+lifecycle_btyd_out(PG_FUNCTION_ARGS)
+{
+	BtydHist   *h = (BtydHist *) PG_DETOAST_DATUM(PG_GETARG_DATUM(0));
+	StringInfoData buf;
+	int			i;
+
+	btyd_check_header(h);
+	h = btyd_canonical(h);
+	initStringInfo(&buf);
+	appendStringInfo(&buf, "{\"kind\":\"%s\",\"penalizer\":", kind_names[h->kind]);
+	lc_append_float(&buf, h->penalizer);
+	appendStringInfoString(&buf, ",\"cells\":[");
+	for (i = 0; i < h->n; i++)
+	{
+		if (i > 0)
+			appendStringInfoChar(&buf, ',');
+		appendStringInfoChar(&buf, '[');
+		lc_append_float(&buf, h->c[i].x);
+		appendStringInfoChar(&buf, ',');
+		lc_append_float(&buf, h->c[i].y);
+		appendStringInfoChar(&buf, ',');
+		lc_append_float(&buf, h->c[i].z);
+		appendStringInfoChar(&buf, ',');
+		lc_append_float(&buf, h->c[i].w);
+		appendStringInfoChar(&buf, ']');
+	}
+	appendStringInfoString(&buf, "]}");
+	PG_RETURN_CSTRING(buf.data);
+}
+
+PG_FUNCTION_INFO_V1(lifecycle_btyd_send);
+/*
+ * lifecycle_btyd_send - binary form: version byte, kind byte, flags byte,
+ * penalizer, cell count, then the canonical cells (4 float8 each).
+ */
+Datum
+lifecycle_btyd_send(PG_FUNCTION_ARGS)
+{
+	BtydHist   *h = (BtydHist *) PG_DETOAST_DATUM(PG_GETARG_DATUM(0));
+	StringInfoData buf;
+	int			i;
+
+	btyd_check_header(h);
+	h = btyd_canonical(h);
+	pq_begintypsend(&buf);
+	pq_sendbyte(&buf, BTYD_VERSION);
+	pq_sendbyte(&buf, h->kind);
+	pq_sendbyte(&buf, h->flags & BTYD_PEN_SET);
+	pq_sendfloat8(&buf, h->penalizer);
+	pq_sendint32(&buf, h->n);
+	for (i = 0; i < h->n; i++)
+	{
+		pq_sendfloat8(&buf, h->c[i].x);
+		pq_sendfloat8(&buf, h->c[i].y);
+		pq_sendfloat8(&buf, h->c[i].z);
+		pq_sendfloat8(&buf, h->c[i].w);
+	}
+	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+}
+
+/*
+ * recv_error - report a malformed binary value.
+ */
+static void
+recv_error(const char *what)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+			 errmsg("invalid binary btyd_histogram: %s", what)));
+}
+
+PG_FUNCTION_INFO_V1(lifecycle_btyd_recv);
+/*
+ * lifecycle_btyd_recv - binary input; validates everything before use.
+ */
+Datum
+lifecycle_btyd_recv(PG_FUNCTION_ARGS)
+{
+	StringInfo	msg = (StringInfo) PG_GETARG_POINTER(0);
+	int			version,
+				kind,
+				flags,
+				n,
+				i;
+	float8		pen;
+	BtydHist   *h;
+
+	if (msg->len - msg->cursor < 3 + 8 + 4)
+		recv_error("too short");
+	version = pq_getmsgbyte(msg);
+	if (version != BTYD_VERSION)
+		recv_error("unsupported version");
+	kind = pq_getmsgbyte(msg);
+	if (kind < BTYD_BGNBD || kind > BTYD_GG)
+		recv_error("unknown kind");
+	flags = pq_getmsgbyte(msg);
+	if (flags & ~BTYD_PEN_SET)
+		recv_error("unknown flags");
+	pen = pq_getmsgfloat8(msg);
+	if (!(pen >= 0) || !isfinite(pen))
+		recv_error("invalid penalizer");
+	n = pq_getmsgint(msg, 4);
+	if (n < 0 || n > BTYD_MAX_CELLS || (Size) (msg->len - msg->cursor) != (Size) n * 32)
+		recv_error("cell count does not match the length");
+	h = btyd_alloc(n, kind);
+	h->penalizer = pen;
+	h->flags = flags;
+	for (i = 0; i < n; i++)
+	{
+		BtydCell	c;
+
+		c.x = pq_getmsgfloat8(msg);
+		c.y = pq_getmsgfloat8(msg);
+		c.z = pq_getmsgfloat8(msg);
+		c.w = pq_getmsgfloat8(msg);
+		if (isinf(c.y) || isinf(c.z) || isinf(c.w))
+			recv_error("infinite value");
+		btyd_check_cell(kind, &c, ERRCODE_INVALID_BINARY_REPRESENTATION);
+		if (i > 0 && cell_cmp(&h->c[i - 1], &c) >= 0)
+			recv_error("cells not distinct and ascending");
+		h->c[i] = c;
+	}
+	h->n = h->nsorted = n;
+	pq_getmsgend(msg);
+	PG_RETURN_POINTER(h);
+}
+
+/*
+ * get_float_arg - a float8 argument, or false when NULL.
+ */
+static inline bool
+get_float_arg(FunctionCallInfo fcinfo, int argno, float8 *v)
+{
+	if (PG_NARGS() <= argno || PG_ARGISNULL(argno))
+		return false;
+	*v = PG_GETARG_FLOAT8(argno);
+	return true;
+}
+
+/*
+ * btyd_trans - common transition: add the row (x, y, z [, extra]) to the
+ * state; extra is the penalizer (NBD models) or the weight (BG/BB).  Rows
+ * with a NULL argument are skipped; Gamma-Gamma skips frequency 0.
+ */
+static Datum
+btyd_trans(FunctionCallInfo fcinfo, int kind)
+{
+	MemoryContext aggcxt;
+	BtydHist   *h;
+	BtydCell	c;
+	float8		extra = 0;
+	bool		has_extra = false;
+	int			nin = kind == BTYD_GG ? 2 : 3;
+
+	if (!AggCheckCallContext(fcinfo, &aggcxt))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("%s_fit transition called outside an aggregate", kind_names[kind])));
+	if (!get_float_arg(fcinfo, 1, &c.x) || !get_float_arg(fcinfo, 2, &c.y) ||
+		(nin == 3 && !get_float_arg(fcinfo, 3, &c.z)))
+		goto skip;
+	if (nin == 2)
+		c.z = 0;
+	if (PG_NARGS() > nin + 1)
+	{
+		if (!get_float_arg(fcinfo, nin + 1, &extra))
+			goto skip;
+		has_extra = true;
+	}
+	c.w = 1;
+	if (kind == BTYD_BGBB && has_extra)
+	{
+		if (extra == 0)
+			goto skip;
+		c.w = extra;
+		extra = 0;
+		has_extra = false;
+	}
+	if (kind == BTYD_GG && c.x == 0)
+		goto skip;
+	btyd_check_cell(kind, &c, ERRCODE_INVALID_PARAMETER_VALUE);
+	if (has_extra && (!(extra >= 0) || !isfinite(extra)))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("penalizer must be a non-negative finite number, got %g", extra),
+				 errhint("Typical penalizers are 0.001 to 0.1; 0 means no penalty.")));
+
+	if (PG_ARGISNULL(0))
+	{
+		h = (BtydHist *) MemoryContextAllocZero(aggcxt, BTYD_SIZE(64));
+		SET_VARSIZE(h, BTYD_SIZE(64));
+		h->version = BTYD_VERSION;
+		h->kind = kind;
+		h->penalizer = extra;
+		h->flags = BTYD_PEN_SET;
+	}
+	else
+		h = (BtydHist *) PG_GETARG_POINTER(0);
+	if (h->penalizer != extra)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("penalizer must be the same on every row (%g and %g)", h->penalizer, extra),
+				 errhint("Pass the penalizer as a constant.")));
+	{
+		MemoryContext old = MemoryContextSwitchTo(aggcxt);
+
+		h = btyd_add(h, &c);
+		MemoryContextSwitchTo(old);
+	}
+	PG_RETURN_POINTER(h);
+
+skip:
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+}
+
+PG_FUNCTION_INFO_V1(lifecycle_bgnbd_trans);
+/* lifecycle_bgnbd_trans - bgnbd_fit transition */
+Datum
+lifecycle_bgnbd_trans(PG_FUNCTION_ARGS)
+{
+	return btyd_trans(fcinfo, BTYD_BGNBD);
+}
+
+PG_FUNCTION_INFO_V1(lifecycle_mbgnbd_trans);
+/* lifecycle_mbgnbd_trans - mbgnbd_fit transition */
+Datum
+lifecycle_mbgnbd_trans(PG_FUNCTION_ARGS)
+{
+	return btyd_trans(fcinfo, BTYD_MBGNBD);
+}
+
+PG_FUNCTION_INFO_V1(lifecycle_pareto_trans);
+/* lifecycle_pareto_trans - pareto_nbd_fit transition */
+Datum
+lifecycle_pareto_trans(PG_FUNCTION_ARGS)
+{
+	return btyd_trans(fcinfo, BTYD_PARETO);
+}
+
+PG_FUNCTION_INFO_V1(lifecycle_bgbb_trans);
+/* lifecycle_bgbb_trans - bgbb_fit transition */
+Datum
+lifecycle_bgbb_trans(PG_FUNCTION_ARGS)
+{
+	return btyd_trans(fcinfo, BTYD_BGBB);
+}
+
+PG_FUNCTION_INFO_V1(lifecycle_gg_trans);
+/* lifecycle_gg_trans - gamma_gamma_fit transition */
+Datum
+lifecycle_gg_trans(PG_FUNCTION_ARGS)
+{
+	return btyd_trans(fcinfo, BTYD_GG);
+}
+
+PG_FUNCTION_INFO_V1(lifecycle_btyd_combine);
+/*
+ * lifecycle_btyd_combine - merge two partial states (strict: the executor
+ * handles NULL states).  The first is updated in place inside an
+ * aggregate.
+ */
+Datum
+lifecycle_btyd_combine(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcxt;
+	BtydHist   *a;
+	BtydHist   *b = (BtydHist *) PG_DETOAST_DATUM(PG_GETARG_DATUM(1));
+	MemoryContext old;
+	int			need;
+
+	if (!AggCheckCallContext(fcinfo, &aggcxt))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("btyd_histogram combine called outside an aggregate")));
+	a = (BtydHist *) PG_DETOAST_DATUM(PG_GETARG_DATUM(0));
+	btyd_check_header(a);
+	btyd_check_header(b);
+	if (a->kind != b->kind)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cannot combine %s and %s histograms", kind_names[a->kind], kind_names[b->kind])));
+	if (b->n == 0)
+		PG_RETURN_POINTER(a);
+	if ((a->flags & BTYD_PEN_SET) && (b->flags & BTYD_PEN_SET) && a->penalizer != b->penalizer)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("penalizer must be the same on every row (%g and %g)", a->penalizer, b->penalizer),
+				 errhint("Pass the penalizer as a constant.")));
+	old = MemoryContextSwitchTo(aggcxt);
+	if (a->nsorted == a->n && b->nsorted == b->n && a->n > 0)
+	{
+		/* both canonical: one linear merge into a new value */
+		BtydHist   *t = btyd_alloc(a->n + b->n, a->kind);
+		int			i = 0,
+					j = 0,
+					k = 0;
+
+		while (i < a->n || j < b->n)
+		{
+			int			c = i >= a->n ? 1 : (j >= b->n ? -1 : cell_cmp(&a->c[i], &b->c[j]));
+
+			if (c < 0)
+				t->c[k++] = a->c[i++];
+			else if (c > 0)
+				t->c[k++] = b->c[j++];
+			else
+			{
+				t->c[k] = a->c[i++];
+				t->c[k++].w += b->c[j++].w;
+			}
+		}
+		t->n = t->nsorted = k;
+		t->flags = a->flags | b->flags;
+		t->penalizer = (b->flags & BTYD_PEN_SET) ? b->penalizer : a->penalizer;
+		MemoryContextSwitchTo(old);
+		PG_RETURN_POINTER(t);
+	}
+	need = a->n + b->n;
+	if (need > BTYD_MAX_CELLS)
+	{
+		btyd_compact(a);
+		need = a->n + b->n;
+	}
+	if (need > BTYD_CAPACITY(a))
+	{
+		BtydHist   *t = btyd_alloc(need, a->kind);
+
+		memcpy(t->c, a->c, sizeof(BtydCell) * a->n);
+		t->n = a->n;
+		t->nsorted = a->nsorted;
+		t->flags = a->flags;
+		t->penalizer = a->penalizer;
+		a = t;
+	}
+	memcpy(a->c + a->n, b->c, sizeof(BtydCell) * b->n);
+	a->n += b->n;
+	if (b->flags & BTYD_PEN_SET)
+	{
+		a->penalizer = b->penalizer;
+		a->flags |= BTYD_PEN_SET;
+	}
+	btyd_compact(a);
+	MemoryContextSwitchTo(old);
+	PG_RETURN_POINTER(a);
+}
+
+/*
+ * btyd_read_model - the parameters of a model value (the first fields of
+ * its composite), each checked to be positive and finite.
+ */
+void
+btyd_read_model(FunctionCallInfo fcinfo, int argno, int kind, double *par)
+{
+	HeapTupleHeader td = PG_GETARG_HEAPTUPLEHEADER(argno);
+	TupleDesc	tupdesc;
+	HeapTupleData tup;
+	int			np = btyd_nparams(kind),
+				i;
+	ModelCache *mc = btyd_cache(fcinfo);
+	uint32		len = HeapTupleHeaderGetDatumLength(td);
+
+	/* the same model value as on the previous call: reuse its parameters */
+	if (argno < 2 && mc->len[argno] == len && len <= sizeof(mc->bytes[argno]) &&
+		memcmp(mc->bytes[argno], td, len) == 0)
+	{
+		memcpy(par, mc->par[argno], sizeof(double) * np);
+		return;
+	}
+	tupdesc = lookup_rowtype_tupdesc(HeapTupleHeaderGetTypeId(td), HeapTupleHeaderGetTypMod(td));
+	tup.t_len = HeapTupleHeaderGetDatumLength(td);
+	ItemPointerSetInvalid(&(tup.t_self));
+	tup.t_tableOid = InvalidOid;
+	tup.t_data = td;
+	for (i = 0; i < np; i++)
+	{
+		bool		isnull;
+		Datum		d = heap_getattr(&tup, i + 1, tupdesc, &isnull);
+
+		par[i] = isnull ? NAN : DatumGetFloat8(d);
+		if (!(par[i] > 0) || !isfinite(par[i]))
+		{
+			const char *name = NameStr(TupleDescAttr(tupdesc, i)->attname);
+
+			ReleaseTupleDesc(tupdesc);
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("invalid %s: parameter %s must be positive and finite",
+							model_types[kind], name),
+					 errhint("Use a model returned by the fit (check converged), or positive finite parameters.")));
+		}
+	}
+	ReleaseTupleDesc(tupdesc);
+	if (argno < 2 && len <= sizeof(mc->bytes[argno]))
+	{
+		memcpy(mc->bytes[argno], td, len);
+		mc->len[argno] = len;
+		memcpy(mc->par[argno], par, sizeof(double) * np);
+	}
+}

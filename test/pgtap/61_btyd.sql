@@ -1,0 +1,187 @@
+-- BTYD fits without reference data: recovery of known parameters from the demo
+-- generator, parallel and partitionwise aggregation, penalizer, convergence flag,
+-- robustness of predictions at the edges, bad input with SQLSTATEs.
+\set ON_ERROR_STOP 1
+BEGIN;
+SELECT plan(63);
+SET LOCAL TimeZone = 'UTC';
+
+-- 1. Recovery: 60,000 demo customers simulated from BG/NBD (r, alpha, a, b) and
+-- Gamma-Gamma (p, q, gamma); every estimate must be within 4 of its own standard
+-- errors of the truth, and the standard errors must be informative (< 10 %).
+CREATE FUNCTION pg_temp.within(est float8, se float8, truth float8) RETURNS boolean
+    LANGUAGE sql IMMUTABLE AS $$ SELECT abs(est - truth) <= 4 * se AND se < 0.1 * truth AND se > 0 $$;
+CREATE TABLE public.lc_btyd_sim AS
+SELECT customer_id, (btyd_summary(customer_profile(ordered_at, amount), date '2025-12-31', '7 days')).*
+FROM demo_orders(60000, 11) GROUP BY customer_id;
+CREATE TEMP TABLE sim_fit AS
+SELECT bgnbd_fit(frequency, recency, t) AS bg, gamma_gamma_fit(frequency, monetary) AS gg,
+       mbgnbd_fit(frequency, recency, t) AS mbg
+FROM public.lc_btyd_sim;
+SELECT ok((bg).converged AND (gg).converged AND (mbg).converged, 'recovery: the fits converge') FROM sim_fit;
+SELECT ok(pg_temp.within((bg).r, (bg).r_se, 0.243), format('recovery: r = %s +- %s (truth 0.243)', (bg).r, (bg).r_se)) FROM sim_fit;
+SELECT ok(pg_temp.within((bg).alpha, (bg).alpha_se, 4.414), format('recovery: alpha = %s +- %s (truth 4.414)', (bg).alpha, (bg).alpha_se)) FROM sim_fit;
+SELECT ok(pg_temp.within((bg).a, (bg).a_se, 0.793), format('recovery: a = %s +- %s (truth 0.793)', (bg).a, (bg).a_se)) FROM sim_fit;
+SELECT ok(pg_temp.within((bg).b, (bg).b_se, 2.426), format('recovery: b = %s +- %s (truth 2.426)', (bg).b, (bg).b_se)) FROM sim_fit;
+SELECT ok(pg_temp.within((gg).p, (gg).p_se, 6.25), format('recovery: p = %s +- %s (truth 6.25)', (gg).p, (gg).p_se)) FROM sim_fit;
+SELECT ok(pg_temp.within((gg).q, (gg).q_se, 3.74), format('recovery: q = %s +- %s (truth 3.74)', (gg).q, (gg).q_se)) FROM sim_fit;
+SELECT ok(pg_temp.within((gg).gamma, (gg).gamma_se, 15.44), format('recovery: gamma = %s +- %s (truth 15.44)', (gg).gamma, (gg).gamma_se)) FROM sim_fit;
+SELECT ok((bg).log_likelihood > (mbg).log_likelihood - 50, 'BG/NBD data: BG/NBD fits about as well as MBG/NBD') FROM sim_fit;
+-- a second parameter set, far from CDNOW's
+CREATE TEMP TABLE sim2 AS
+SELECT (btyd_summary(customer_profile(ordered_at, amount), date '2025-12-31', '7 days')).*
+FROM demo_orders(40000, 5, '2023-01-01', '2025-12-31', 1.5, 20, 2.0, 8.0, 3.0, 6.0, 40.0) GROUP BY customer_id;
+CREATE TEMP TABLE sim2_fit AS SELECT bgnbd_fit(frequency, recency, t) AS bg, gamma_gamma_fit(frequency, monetary) AS gg FROM sim2;
+SELECT ok((bg).converged AND pg_temp.within((bg).r, (bg).r_se, 1.5) AND pg_temp.within((bg).alpha, (bg).alpha_se, 20)
+          AND pg_temp.within((bg).a, (bg).a_se, 2.0) AND pg_temp.within((bg).b, (bg).b_se, 8.0),
+          format('recovery (1.5, 20, 2, 8): %s', bg)) FROM sim2_fit;
+SELECT ok((gg).converged AND pg_temp.within((gg).p, (gg).p_se, 3.0) AND pg_temp.within((gg).q, (gg).q_se, 6.0)
+          AND pg_temp.within((gg).gamma, (gg).gamma_se, 40.0),
+          format('recovery (3, 6, 40): %s', gg)) FROM sim2_fit;
+-- predictions agree with the simulation: mean predicted p_alive and value are sane
+SELECT ok((SELECT avg(expected_purchases(bg, 52, frequency, recency, t)) FROM public.lc_btyd_sim) > 0,
+          'expected purchases are positive on average') FROM sim_fit;
+
+-- 2. Parallel: Partial/Gather/Finalize, equal to a serial run
+CREATE FUNCTION pg_temp.plan_of(q text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE r record; t text := '';
+BEGIN
+    FOR r IN EXECUTE 'EXPLAIN (COSTS OFF) ' || q LOOP t := t || r."QUERY PLAN" || E'\n'; END LOOP;
+    RETURN t;
+END $$;
+ANALYZE public.lc_btyd_sim;
+SET LOCAL max_parallel_workers_per_gather = 0;
+CREATE TEMP TABLE serial AS
+SELECT bgnbd_histogram(frequency, recency, t)::text AS h, bgnbd_fit(frequency, recency, t)::text AS bg,
+       gamma_gamma_histogram(frequency, monetary)::text AS hg, gamma_gamma_fit(frequency, monetary)::text AS gg,
+       pareto_nbd_histogram(frequency, recency, t, 0.01)::text AS hp
+FROM public.lc_btyd_sim;
+SET LOCAL max_parallel_workers_per_gather = 2;
+SET LOCAL parallel_setup_cost = 0;
+SET LOCAL parallel_tuple_cost = 0;
+SET LOCAL min_parallel_table_scan_size = 0;
+SET LOCAL parallel_leader_participation = off;
+SELECT matches(pg_temp.plan_of('SELECT bgnbd_fit(frequency, recency, t) FROM public.lc_btyd_sim'),
+               'Finalize Aggregate.*Gather.*Partial Aggregate', 'bgnbd_fit runs as Finalize/Gather/Partial');
+SELECT matches(pg_temp.plan_of('SELECT gamma_gamma_fit(frequency, monetary) FROM public.lc_btyd_sim'),
+               'Finalize Aggregate.*Gather.*Partial Aggregate', 'gamma_gamma_fit runs as Finalize/Gather/Partial');
+SELECT matches(pg_temp.plan_of('SELECT mbgnbd_fit(frequency, recency, t), pareto_nbd_fit(frequency, recency, t, 0.1), bgbb_fit(frequency, frequency, frequency + 1) FROM public.lc_btyd_sim'),
+               'Finalize Aggregate.*Gather.*Partial Aggregate', 'mbgnbd_fit, pareto_nbd_fit, bgbb_fit run as Finalize/Gather/Partial');
+SELECT is((SELECT bgnbd_histogram(frequency, recency, t)::text FROM public.lc_btyd_sim), (SELECT h FROM serial),
+          'parallel histogram = serial histogram');
+SELECT is((SELECT bgnbd_fit(frequency, recency, t)::text FROM public.lc_btyd_sim), (SELECT bg FROM serial),
+          'parallel BG/NBD fit = serial fit');
+SELECT is((SELECT gamma_gamma_histogram(frequency, monetary)::text FROM public.lc_btyd_sim), (SELECT hg FROM serial),
+          'parallel Gamma-Gamma histogram = serial');
+SELECT is((SELECT gamma_gamma_fit(frequency, monetary)::text FROM public.lc_btyd_sim), (SELECT gg FROM serial),
+          'parallel Gamma-Gamma fit = serial fit');
+SELECT is((SELECT pareto_nbd_histogram(frequency, recency, t, 0.01)::text FROM public.lc_btyd_sim), (SELECT hp FROM serial),
+          'parallel histogram with a penalizer = serial');
+RESET max_parallel_workers_per_gather;
+RESET parallel_setup_cost;
+RESET parallel_tuple_cost;
+RESET min_parallel_table_scan_size;
+RESET parallel_leader_participation;
+
+-- 3. Partitionwise aggregate: two non-empty partial states combined
+CREATE TABLE public.lc_btyd_part (customer_id bigint, frequency int, recency float8, t float8, monetary float8)
+    PARTITION BY LIST ((customer_id % 2));
+CREATE TABLE public.lc_btyd_part0 PARTITION OF public.lc_btyd_part FOR VALUES IN (0);
+CREATE TABLE public.lc_btyd_part1 PARTITION OF public.lc_btyd_part FOR VALUES IN (1);
+INSERT INTO public.lc_btyd_part SELECT customer_id, frequency, recency, t, monetary FROM public.lc_btyd_sim;
+ANALYZE public.lc_btyd_part;
+SET LOCAL enable_partitionwise_aggregate = on;
+SET LOCAL max_parallel_workers_per_gather = 0;
+SELECT matches(pg_temp.plan_of('SELECT bgnbd_fit(frequency, recency, t) FROM public.lc_btyd_part'),
+               'Finalize Aggregate.*Append.*Partial Aggregate.*Partial Aggregate', 'partitionwise plan: a partial state per partition');
+SELECT is((SELECT bgnbd_histogram(frequency, recency, t)::text FROM public.lc_btyd_part), (SELECT h FROM serial),
+          'partitionwise histogram = serial histogram');
+SELECT is((SELECT bgnbd_fit(frequency, recency, t)::text FROM public.lc_btyd_part), (SELECT bg FROM serial),
+          'partitionwise fit = serial fit');
+SELECT is((SELECT gamma_gamma_fit(frequency, monetary)::text FROM public.lc_btyd_part), (SELECT gg FROM serial),
+          'partitionwise Gamma-Gamma fit = serial fit');
+RESET enable_partitionwise_aggregate;
+-- stored histograms: fit of a text round trip = fit of the rows
+SELECT is((SELECT bgnbd_fit_final(h::btyd_histogram)::text FROM serial), (SELECT bg FROM serial),
+          'fitting a stored histogram (text round trip) = fitting the rows');
+SELECT is((SELECT h::btyd_histogram::text FROM serial), (SELECT h FROM serial), 'histogram text round trip is exact');
+
+-- 4. Penalizer and convergence flag
+SELECT ok((SELECT (m).r^2 + (m).alpha^2 + (m).a^2 + (m).b^2 FROM (SELECT bgnbd_fit(frequency, recency, t, 0.1) m FROM public.lc_btyd_sim) s)
+          < (SELECT (bg).r^2 + (bg).alpha^2 + (bg).a^2 + (bg).b^2 FROM sim_fit),
+          'a penalizer shrinks the parameters');
+SELECT ok(NOT (m).converged AND (m).r IS NOT NULL AND (m).r = (m).r,
+          'no repeat purchases at all: converged = false, parameters are numbers, not NaN')
+FROM (SELECT bgnbd_fit(0, 0, t) m FROM generate_series(1, 50) t) s;
+SELECT ok(NOT (m).converged AND (m).log_likelihood = (m).log_likelihood,
+          'identical spends (no spread): Gamma-Gamma converged = false, no NaN')
+FROM (SELECT gamma_gamma_fit(1, 10) m FROM generate_series(1, 50) t) s;
+SELECT ok((SELECT bgnbd_fit(x, 0, 1) FROM (SELECT NULL::float8 x) s) IS NULL, 'no rows (all NULL): NULL model');
+SELECT ok((SELECT (m).customers FROM (SELECT bgnbd_fit(frequency, recency, t) m FROM (VALUES (1, 1, 2), (NULL, 1, 2)) v(frequency, recency, t)) s) = 1,
+          'rows with NULLs are skipped');
+
+-- 5. Robustness: no NaN or infinity for valid edge inputs (large x, x = 0, t_x = T, T = 0)
+CREATE TEMP TABLE edge (x float8, tx float8, t float8);
+INSERT INTO edge VALUES (0, 0, 0), (0, 0, 10), (1, 5, 5), (5, 5, 5), (1000, 10, 52), (1000, 52, 52), (1e6, 500, 520), (50000, 0.5, 1000), (3, 0, 40);
+CREATE TEMP TABLE edge_models AS
+SELECT ROW(0.243, 4.414, 0.793, 2.426, 0, 0, true, 0, 0, 0, 0)::bgnbd_model AS bg,
+       ROW(0.525, 6.183, 0.891, 1.614, 0, 0, true, 0, 0, 0, 0)::mbgnbd_model AS mbg,
+       ROW(0.553, 10.578, 0.606, 11.669, 0, 0, true, 0, 0, 0, 0)::pareto_nbd_model AS pn,
+       ROW(0.553, 1.578, 0.606, 41.669, 0, 0, true, 0, 0, 0, 0)::pareto_nbd_model AS pn2,
+       ROW(6.25, 3.74, 15.44, 0, 0, true, 0, 0, 0)::gamma_gamma_model AS gg;
+SELECT ok(bool_and(v >= 0 AND v <= 1 AND v = v), 'p_alive is a probability at every edge input')
+FROM (SELECT unnest(ARRAY[p_alive(bg, x, tx, t), p_alive(mbg, x, tx, t), p_alive(pn, x, tx, t), p_alive(pn2, x, tx, t)]) v
+      FROM edge, edge_models) s;
+SELECT ok(bool_and(v >= 0 AND v < 'infinity' AND v = v), 'conditional expected purchases are finite at every edge input')
+FROM (SELECT unnest(ARRAY[expected_purchases(bg, h, x, tx, t), expected_purchases(mbg, h, x, tx, t),
+                          expected_purchases(pn, h, x, tx, t), expected_purchases(pn2, h, x, tx, t)]) v
+      FROM edge, edge_models, (VALUES (0), (1), (52), (1000)) hh(h)) s;
+SELECT ok(bool_and(v >= 0 AND v < 'infinity' AND v = v), 'customer_value and dert are finite at every edge input')
+FROM (SELECT unnest(ARRAY[customer_value(bg, gg, x, tx, t, 20, 52, 0.01, 4.345), customer_value(pn, gg, x, tx, t, 20, 52, 0.01, 4.345),
+                          dert(pn, 0.0027, x, tx, t), dert(pn2, 0.0027, x, tx, t)]) v
+      FROM edge, edge_models) s;
+SELECT ok(p_alive(bg, 1000, 52, 52) > 0.99 AND p_alive(bg, 1000, 10, 52) < 1e-10,
+          'BG/NBD with x = 1000: alive right after the last purchase, dead after 42 silent weeks') FROM edge_models;
+SELECT ok(abs(expected_purchases(bg, 52, 1e6, 520, 520) / (1e6 / 520 * 52) - 1) < 0.05,
+          'x = 1e6 over 520 weeks: about x / T per week (no overflow)') FROM edge_models;
+SELECT ok(expected_purchases(bg, 1e5) > expected_purchases(bg, 1e3), 'long horizons still converge') FROM edge_models;
+-- a = 1 (removable singularity of BG/NBD) is continuous
+SELECT ok(abs(expected_purchases(ROW(0.243, 4.414, 1, 2.426, 0, 0, true, 0, 0, 0, 0)::bgnbd_model, 39, 2, 30, 38)
+              - expected_purchases(ROW(0.243, 4.414, 1.000001, 2.426, 0, 0, true, 0, 0, 0, 0)::bgnbd_model, 39, 2, 30, 38)) < 1e-5,
+          'BG/NBD expected purchases are continuous at a = 1');
+SELECT ok(abs(expected_purchases(ROW(0.553, 10.578, 1, 11.669, 0, 0, true, 0, 0, 0, 0)::pareto_nbd_model, 39)
+              - expected_purchases(ROW(0.553, 10.578, 1.000001, 11.669, 0, 0, true, 0, 0, 0, 0)::pareto_nbd_model, 39)) < 1e-5,
+          'Pareto/NBD expected purchases are continuous at s = 1');
+
+-- 6. Bad input: SQLSTATE and hint
+SELECT throws_ok($$SELECT bgnbd_fit(-1, 0, 10)$$, '22023', NULL, 'negative frequency: 22023');
+SELECT throws_ok($$SELECT bgnbd_fit(1.5, 1, 10)$$, '22023', NULL, 'non-integer frequency: 22023');
+SELECT throws_ok($$SELECT pareto_nbd_fit(2, 11, 10)$$, '22023', 'recency (11) must not exceed t (10)', 'recency > t: 22023');
+SELECT throws_ok($$SELECT mbgnbd_fit(0, 3, 10)$$, '22023', 'recency must be 0 when frequency is 0', 'recency without repeat purchases: 22023');
+SELECT throws_ok($$SELECT bgnbd_fit('NaN', 0, 10)$$, '22023', 'BTYD input must not be NaN', 'NaN frequency: 22023');
+SELECT throws_ok($$SELECT bgnbd_fit(1, 'NaN', 10)$$, '22023', 'BTYD input must not be NaN', 'NaN recency: 22023');
+SELECT throws_ok($$SELECT bgnbd_fit(1, 1, 'infinity')$$, '22023', NULL, 'infinite t: 22023');
+SELECT throws_ok($$SELECT bgnbd_fit(1, 1, 10, -0.1)$$, '22023', NULL, 'penalizer < 0: 22023');
+SELECT throws_ok($$SELECT bgnbd_fit(1, 1, 10, p) FROM (VALUES (0.1), (0.2)) v(p)$$, '22023', NULL, 'varying penalizer: 22023');
+SELECT throws_ok($$SELECT gamma_gamma_fit(2, 0)$$, '22023', 'monetary must be positive for repeat buyers, got 0', 'monetary = 0 for a repeat buyer: 22023');
+SELECT throws_ok($$SELECT gamma_gamma_fit(2, -5)$$, '22023', NULL, 'negative monetary: 22023');
+SELECT throws_ok($$SELECT bgbb_fit(3, 2, 6)$$, '22023', NULL, 'BG/BB frequency > recency: 22023');
+SELECT throws_ok($$SELECT bgbb_fit(1, 1.5, 6)$$, '22023', NULL, 'BG/BB non-integer recency: 22023');
+SELECT throws_ok($$SELECT p_alive(ROW(-0.2, 4.4, 0.8, 2.4, 0, 0, true, 0, 0, 0, 0)::bgnbd_model, 1, 1, 2)$$, '22023',
+                 'invalid bgnbd_model: parameter r must be positive and finite', 'model with r < 0: 22023');
+SELECT throws_ok($$SELECT expected_purchases(ROW(0.5, 'NaN', 0.8, 2.4, 0, 0, true, 0, 0, 0, 0)::mbgnbd_model, 10)$$, '22023',
+                 NULL, 'model with NaN alpha: 22023');
+SELECT throws_ok($$SELECT p_alive(ROW(0.5, 4, NULL, 2.4, 0, 0, false, 0, 0, 0, 0)::pareto_nbd_model, 1, 1, 2)$$, '22023',
+                 NULL, 'model with a NULL parameter (failed fit): 22023');
+SELECT throws_ok($$SELECT expected_spend(ROW(6, 0.9, 15, 0, 0, true, 0, 0, 0)::gamma_gamma_model, 2, 10)$$, '22023',
+                 NULL, 'Gamma-Gamma with q <= 1 has no mean: 22023');
+SELECT throws_ok($$SELECT expected_spend(gg, 2, 0) FROM edge_models$$, '22023', NULL, 'expected_spend with monetary 0: 22023');
+SELECT throws_ok($$SELECT p_alive(bg, 2, 5, 3) FROM edge_models$$, '22023', NULL, 'prediction with recency > t: 22023');
+SELECT throws_ok($$SELECT expected_purchases(bg, -1) FROM edge_models$$, '22023', NULL, 'negative horizon: 22023');
+SELECT throws_ok($$SELECT customer_value(bg, gg, 1, 1, 2, 10, 52, 0.01, 0) FROM edge_models$$, '22023', NULL, 'step 0: 22023');
+SELECT throws_ok($$SELECT customer_value(bg, gg, 1, 1, 2, 10, 52, -0.5, 4) FROM edge_models$$, '22023', NULL, 'negative discount rate: 22023');
+SELECT throws_ok($$SELECT dert(pn, 0, 1, 1, 2) FROM edge_models$$, '22023', NULL, 'dert with delta 0: 22023');
+SELECT throws_ok($$SELECT purchase_probability(bg, -1, 10) FROM edge_models$$, '22023', NULL, 'negative number of purchases: 22023');
+
+SELECT * FROM finish();
+ROLLBACK;
