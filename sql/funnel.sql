@@ -170,6 +170,10 @@ FROM (SELECT funnel_times('1 day', timestamptz '2024-03-01' + t * interval '1 mi
 SELECT funnel_times('10 s', to_timestamp(t), ev = 'a', ev = 'b', ev = 'c') AS times
 FROM (VALUES (0,'a'),(2,'b'),(1,'a'),(3,'b'),(4,'c')) v(t, ev);
 
+-- two chains complete at the same time (t=5): the one that starts later is reported
+SELECT funnel_times('10 s', to_timestamp(t), a, b, c) AS same_completion_latest_start
+FROM (VALUES (0, true, false, false), (1, false, true, false),
+             (5, true, false, true), (5, false, true, true)) v(t, a, b, c);
 -- NULL timestamps are ignored; empty groups give 0 and {}
 SELECT window_funnel('1 day', ts, ev = 'a', ev = 'b') AS depth, funnel_times('1 day', ts, ev = 'a', ev = 'b') AS times
 FROM (VALUES (NULL::timestamptz, 'a'), (timestamptz '2024-01-01', 'a'), (NULL, 'b')) v(ts, ev);

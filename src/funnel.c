@@ -583,6 +583,20 @@ NewNode(ScanCtx *cx, int64 ts, int32 parent)
 }
 
 /*
+ * BetterFirst - whether a chain reaching a step at ts from start st should
+ * become the step's reported chain: the step was not reached before, or
+ * the reported chain completes at the same time but starts earlier.
+ */
+static inline bool
+BetterFirst(const ScanCtx *cx, bool was_reached, int32 first, int64 fstart,
+			int64 ts, int64 st)
+{
+	if (!was_reached)
+		return true;
+	return cx->want_times && first >= 0 && cx->nodes[first].ts == ts && st > fstart;
+}
+
+/*
  * FunnelScan - the deepest step reached and, when wanted, the best chain's
  * times.
  *
@@ -592,7 +606,8 @@ NewNode(ScanCtx *cx, int64 ts, int32 parent)
  * of a row or timestamp group are collected as pending and committed
  * afterwards, so that they cannot feed each other.  reached has bit k set
  * once any chain reached step k (pending or committed); first[k] is the
- * node of the first (earliest-completing) chain reaching step k.
+ * node of the earliest-completing chain reaching step k (among those, the
+ * latest start, fstart[k]).
  */
 static void
 FunnelScan(const FunnelState *s, ScanCtx *cx, FunnelResult *res)
@@ -608,6 +623,7 @@ FunnelScan(const FunnelState *s, ScanCtx *cx, FunnelResult *res)
 	int64		pstart[FUNNEL_MAX_STEPS + 1];
 	int32		pnode[FUNNEL_MAX_STEPS + 1];
 	int32		first[FUNNEL_MAX_STEPS + 1];
+	int64		fstart[FUNNEL_MAX_STEPS + 1];
 	uint64		committed = 0;	/* bit k: start[k] valid */
 	uint64		pending = 0;	/* bit k: pstart[k] valid */
 	uint64		reached = 0;
@@ -689,8 +705,11 @@ FunnelScan(const FunnelState *s, ScanCtx *cx, FunnelResult *res)
 				{
 					pstart[k] = st;
 					pnode[k] = NewNode(cx, ts, parent);
-					if (!(reached & kb))
+					if (BetterFirst(cx, reached & kb, first[k], fstart[k], ts, st))
+					{
 						first[k] = pnode[k];
+						fstart[k] = st;
+					}
 					pending |= kb;
 				}
 			}
@@ -698,14 +717,20 @@ FunnelScan(const FunnelState *s, ScanCtx *cx, FunnelResult *res)
 			{
 				start[k] = st;
 				node[k] = NewNode(cx, ts, parent);
-				if (!(reached & kb))
+				if (BetterFirst(cx, reached & kb, first[k], fstart[k], ts, st))
+				{
 					first[k] = node[k];
+					fstart[k] = st;
+				}
 				committed |= kb;
 			}
 			reached |= kb;
-			if (reached & goal)
+			if ((reached & goal) && !cx->want_times)
 				goto done;
 		}
+		/* the times: rows of the same timestamp may still start later */
+		if ((reached & goal) && (i + 1 == n || ev[i + 1].ts != ts))
+			break;
 	}
 done:
 	depth = reached ? pg_leftmost_one_pos64(reached) : 0;

@@ -144,3 +144,100 @@ CREATE FUNCTION funnel_event_count(state funnel_state) RETURNS integer
     LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION funnel_event_count(funnel_state) IS
     'events held by a funnel state (rows with a true step; all rows under strict_order)';
+
+------------------------------------------------------------------------------
+-- event sequences
+------------------------------------------------------------------------------
+
+CREATE TYPE sequence_state;
+
+CREATE FUNCTION sequence_state_in(cstring) RETURNS sequence_state
+    AS 'MODULE_PATHNAME', 'lifecycle_sequence_in'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION sequence_state_out(sequence_state) RETURNS cstring
+    AS 'MODULE_PATHNAME', 'lifecycle_sequence_out'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION sequence_state_recv(internal) RETURNS sequence_state
+    AS 'MODULE_PATHNAME', 'lifecycle_sequence_recv'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION sequence_state_send(sequence_state) RETURNS bytea
+    AS 'MODULE_PATHNAME', 'lifecycle_sequence_send'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE TYPE sequence_state (
+    INTERNALLENGTH = VARIABLE,
+    INPUT = sequence_state_in,
+    OUTPUT = sequence_state_out,
+    RECEIVE = sequence_state_recv,
+    SEND = sequence_state_send,
+    ALIGNMENT = double,
+    STORAGE = extended
+);
+
+COMMENT ON TYPE sequence_state IS
+    'a sequence pattern and one customer''s (timestamp, condition mask) events, 12 bytes each (mergeable)';
+
+CREATE FUNCTION sequence_trans(sequence_state, text, timestamptz, bool[])
+    RETURNS sequence_state
+    AS 'MODULE_PATHNAME', 'lifecycle_sequence_trans'
+    LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION sequence_state_merge(sequence_state, sequence_state)
+    RETURNS sequence_state
+    AS 'MODULE_PATHNAME', 'lifecycle_sequence_merge'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION sequence_state_merge(sequence_state, sequence_state) IS
+    'the events of two sequence states with the same pattern and conditions';
+
+CREATE FUNCTION sequence_match_final(sequence_state) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'lifecycle_sequence_match_final'
+    LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION sequence_count_final(sequence_state) RETURNS bigint
+    AS 'MODULE_PATHNAME', 'lifecycle_sequence_count_final'
+    LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION sequence_state_final(sequence_state) RETURNS sequence_state
+    AS 'MODULE_PATHNAME', 'lifecycle_sequence_state_final'
+    LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE AGGREGATE sequence_match(pattern text, ts timestamptz, VARIADIC conds bool[]) (
+    SFUNC = sequence_trans,
+    STYPE = sequence_state,
+    FINALFUNC = sequence_match_final,
+    COMBINEFUNC = sequence_state_merge,
+    PARALLEL = SAFE
+);
+
+CREATE AGGREGATE sequence_count(pattern text, ts timestamptz, VARIADIC conds bool[]) (
+    SFUNC = sequence_trans,
+    STYPE = sequence_state,
+    FINALFUNC = sequence_count_final,
+    COMBINEFUNC = sequence_state_merge,
+    PARALLEL = SAFE
+);
+
+CREATE AGGREGATE sequence_state_agg(pattern text, ts timestamptz, VARIADIC conds bool[]) (
+    SFUNC = sequence_trans,
+    STYPE = sequence_state,
+    FINALFUNC = sequence_state_final,
+    COMBINEFUNC = sequence_state_merge,
+    PARALLEL = SAFE
+);
+
+COMMENT ON AGGREGATE sequence_match(text, timestamptz, bool[]) IS
+    'whether the events match the pattern ((?N), ., .*, (?t op secs)) anywhere (ClickHouse sequenceMatch)';
+COMMENT ON AGGREGATE sequence_count(text, timestamptz, bool[]) IS
+    'non-overlapping matches of the pattern, each ending as early as possible (ClickHouse sequenceCount)';
+COMMENT ON AGGREGATE sequence_state_agg(text, timestamptz, bool[]) IS
+    'the sequence state itself (to store, ship or merge; read it with sequence_state_count)';
+
+CREATE FUNCTION sequence_state_count(state sequence_state) RETURNS bigint
+    AS 'MODULE_PATHNAME', 'lifecycle_sequence_state_count'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION sequence_state_count(sequence_state) IS
+    'what sequence_count returns for a stored state';
