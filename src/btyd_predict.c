@@ -98,11 +98,12 @@ bgbb_log_l(const double *p, double x, double tx, double n)
 }
 
 /*
- * cond_expected - expected purchases in (T, T + t] of a customer with
- * (x, tx, T); with (0, 0, 0) the unconditional E[X(t)].
+ * cond_expected_alive - expected purchases in (T, T + t] of a customer
+ * with (x, tx, T) whose probability of being alive (NBD models) is alive.
  */
 static double
-cond_expected(int kind, const double *p, double t, double x, double tx, double T)
+cond_expected_alive(int kind, const double *p, double t, double x, double tx, double T,
+					double alive)
 {
 	if (t == 0)
 		return 0;
@@ -125,7 +126,7 @@ cond_expected(int kind, const double *p, double t, double x, double tx, double T
 				double		u = log1p(-z) + lc_log1p_ratio(B, H);
 				double		R = lc_expm1_ratio(B, u);
 
-				return C * R * lc_sigmoid(-nbd_log_odds(kind, p, x, tx, T));
+				return C * R * alive;
 			}
 		case BTYD_PARETO:
 			{
@@ -135,8 +136,7 @@ cond_expected(int kind, const double *p, double t, double x, double tx, double T
 							be = p[3];
 				double		lq = -log1p(t / (be + T));
 
-				return lc_sigmoid(-nbd_log_odds(kind, p, x, tx, T)) *
-					(r + x) * (be + T) / (al + T) * lc_expm1_ratio(s - 1, lq);
+				return alive * (r + x) * (be + T) / (al + T) * lc_expm1_ratio(s - 1, lq);
 			}
 		default:
 			{
@@ -158,6 +158,20 @@ cond_expected(int kind, const double *p, double t, double x, double tx, double T
 						   lgamma(1 + de) + u1) * ratio;
 			}
 	}
+}
+
+/*
+ * cond_expected - expected purchases in (T, T + t] of a customer with
+ * (x, tx, T); with (0, 0, 0) the unconditional E[X(t)].
+ */
+static double
+cond_expected(int kind, const double *p, double t, double x, double tx, double T)
+{
+	if (t == 0)
+		return 0;
+	if (kind == BTYD_BGBB)
+		return cond_expected_alive(kind, p, t, x, tx, T, 1);
+	return cond_expected_alive(kind, p, t, x, tx, T, lc_sigmoid(-nbd_log_odds(kind, p, x, tx, T)));
 }
 
 /*
@@ -403,6 +417,7 @@ lifecycle_customer_value(PG_FUNCTION_ARGS)
 				d = PG_GETARG_FLOAT8(7),
 				step = PG_GETARG_FLOAT8(8);
 	double		spend,
+				alive,
 				prev = 0,
 				value = 0,
 				disc = 1;
@@ -431,10 +446,12 @@ lifecycle_customer_value(PG_FUNCTION_ARGS)
 				 errmsg("horizon / step must be at most 100000 steps, got %g", K),
 				 errhint("Use a longer step.")));
 	spend = gg_expected_spend(g, x, m);
+	/* the survival factor is the same for every step: compute it once */
+	alive = lc_sigmoid(-nbd_log_odds(kind, p, x, tx, T));
 	for (i = 1; i <= (long) K; i++)
 	{
 		double		ti = Min(i * step, H);
-		double		e = cond_expected(kind, p, ti, x, tx, T);
+		double		e = alive > 0 ? cond_expected_alive(kind, p, ti, x, tx, T, alive) : 0;
 
 		disc /= (1 + d);
 		value += (e - prev) * disc;
