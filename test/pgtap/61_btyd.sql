@@ -3,7 +3,7 @@
 -- robustness of predictions at the edges, bad input with SQLSTATEs.
 \set ON_ERROR_STOP 1
 BEGIN;
-SELECT plan(63);
+SELECT plan(66);
 SET LOCAL TimeZone = 'UTC';
 
 -- 1. Recovery: 60,000 demo customers simulated from BG/NBD (r, alpha, a, b) and
@@ -100,6 +100,20 @@ SELECT is((SELECT bgnbd_fit(frequency, recency, t)::text FROM public.lc_btyd_par
           'partitionwise fit = serial fit');
 SELECT is((SELECT gamma_gamma_fit(frequency, monetary)::text FROM public.lc_btyd_part), (SELECT gg FROM serial),
           'partitionwise Gamma-Gamma fit = serial fit');
+CREATE TEMP TABLE all_kinds AS
+SELECT mbgnbd_histogram(frequency, recency, t)::text AS mbg, pareto_nbd_histogram(frequency, recency, t)::text AS pn,
+       bgbb_histogram(frequency, frequency, frequency + 1, 2)::text AS bb, gamma_gamma_histogram(frequency, monetary)::text AS gg
+FROM public.lc_btyd_sim;
+SELECT is((SELECT ROW(mbgnbd_histogram(frequency, recency, t)::text, pareto_nbd_histogram(frequency, recency, t)::text,
+                      bgbb_histogram(frequency, frequency, frequency + 1, 2)::text, gamma_gamma_histogram(frequency, monetary)::text)::text
+           FROM public.lc_btyd_part),
+          (SELECT ROW(mbg, pn, bb, gg)::text FROM all_kinds),
+          'partitionwise histograms of every kind = serial histograms');
+SELECT ok((SELECT bool_and(h::btyd_histogram::text = h) FROM all_kinds, LATERAL (VALUES (mbg), (pn), (bb), (gg)) v(h)),
+          'text round trip is exact for every kind');
+SELECT is((SELECT bgbb_fit(frequency, frequency, frequency + 1, 2)::text FROM public.lc_btyd_part),
+          (SELECT bgbb_fit_final(bb::btyd_histogram)::text FROM all_kinds),
+          'partitionwise BG/BB fit = fit of the serial histogram');
 RESET enable_partitionwise_aggregate;
 -- stored histograms: fit of a text round trip = fit of the rows
 SELECT is((SELECT bgnbd_fit_final(h::btyd_histogram)::text FROM serial), (SELECT bg FROM serial),
