@@ -67,6 +67,7 @@ typedef struct FitData
 	double	   *lm;				/* GG: ln m per cell */
 	double		best_f;
 	int			nevals;
+	bool		warm;			/* started near the optimum */
 	double		best_x[MAXPAR];
 } FitData;
 
@@ -539,7 +540,7 @@ run_nlopt(FitData *fd, nlopt_algorithm alg, double *lp, int maxeval)
 		double		step[MAXPAR];
 
 		for (i = 0; i < fd->np; i++)
-			step[i] = 0.5;
+			step[i] = fd->warm ? 0.05 : 0.5;
 		nlopt_set_initial_step(opt, step);
 	}
 	res = nlopt_optimize(opt, lp, &f);
@@ -812,6 +813,7 @@ fit_model(FitData *fd, double *lp, double *ll, bool warm)
 
 	if (!warm)
 		start_point(fd, lp);
+	fd->warm = warm;
 	for (round = 0; round < 3; round++)
 	{
 		if (has_gradient(fd->kind))
@@ -884,13 +886,13 @@ btyd_final(FunctionCallInfo fcinfo, int kind)
 		nulls[np + 2] = false;
 		PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 	}
-	if (h->n > 40000 && has_gradient(kind))
+	if (h->n > 20000)
 	{
 		/*
 		 * Many cells: start from the fit to every k-th cell (weights times k),
 		 * so that the full-data L-BFGS needs only a few evaluations.
 		 */
-		int			k = h->n / 20000;
+		int			k = h->n / 10000;
 		BtydHist   *sub = palloc(BTYD_SIZE(h->n / k + 1));
 		FitData		fs;
 		double		subll;
