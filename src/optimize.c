@@ -824,7 +824,6 @@ fit_model(FitData *fd, double *lp, double *ll, bool warm)
 				break;
 		}
 		/* derivative-free, from the best point so far */
-		elog(DEBUG1, "lbfgs: %d evals, gmax %g", fd->nevals, gmax);
 		run_nlopt(fd, NLOPT_LN_BOBYQA, lp, 20000);
 		gmax = objective_gradient(fd, lp, g);
 		if (gmax < tol)
