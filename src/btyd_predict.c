@@ -98,11 +98,12 @@ bgbb_log_l(const double *p, double x, double tx, double n)
 }
 
 /*
- * cond_expected - expected purchases in (T, T + t] of a customer with
- * (x, tx, T); with (0, 0, 0) the unconditional E[X(t)].
+ * cond_expected_alive - expected purchases in (T, T + t] of a customer
+ * with (x, tx, T) whose probability of being alive (NBD models) is alive.
  */
 static double
-cond_expected(int kind, const double *p, double t, double x, double tx, double T)
+cond_expected_alive(int kind, const double *p, double t, double x, double tx, double T,
+					double alive)
 {
 	if (t == 0)
 		return 0;
@@ -125,7 +126,7 @@ cond_expected(int kind, const double *p, double t, double x, double tx, double T
 				double		u = log1p(-z) + lc_log1p_ratio(B, H);
 				double		R = lc_expm1_ratio(B, u);
 
-				return C * R * lc_sigmoid(-nbd_log_odds(kind, p, x, tx, T));
+				return C * R * alive;
 			}
 		case BTYD_PARETO:
 			{
@@ -135,8 +136,7 @@ cond_expected(int kind, const double *p, double t, double x, double tx, double T
 							be = p[3];
 				double		lq = -log1p(t / (be + T));
 
-				return lc_sigmoid(-nbd_log_odds(kind, p, x, tx, T)) *
-					(r + x) * (be + T) / (al + T) * lc_expm1_ratio(s - 1, lq);
+				return alive * (r + x) * (be + T) / (al + T) * lc_expm1_ratio(s - 1, lq);
 			}
 		default:
 			{
@@ -158,6 +158,20 @@ cond_expected(int kind, const double *p, double t, double x, double tx, double T
 						   lgamma(1 + de) + u1) * ratio;
 			}
 	}
+}
+
+/*
+ * cond_expected - expected purchases in (T, T + t] of a customer with
+ * (x, tx, T); with (0, 0, 0) the unconditional E[X(t)].
+ */
+static double
+cond_expected(int kind, const double *p, double t, double x, double tx, double T)
+{
+	if (t == 0)
+		return 0;
+	if (kind == BTYD_BGBB)
+		return cond_expected_alive(kind, p, t, x, tx, T, 1);
+	return cond_expected_alive(kind, p, t, x, tx, T, lc_sigmoid(-nbd_log_odds(kind, p, x, tx, T)));
 }
 
 /*
@@ -379,6 +393,58 @@ lifecycle_expected_spend(PG_FUNCTION_ARGS)
 	PG_RETURN_FLOAT8(check_result(gg_expected_spend(g, x, m), "expected_spend"));
 }
 
+/*
+ * nbd_expected_steps - BG/NBD or MBG/NBD conditional expected purchases at
+ * the K horizons min(i step, horizon), i = 1..K, in one pass: the series
+ * coefficients do not depend on the horizon, so each is computed once and
+ * multiplied into every horizon's power of z.
+ */
+static void
+nbd_expected_steps(int kind, const double *p, double x, double T, double step,
+				   double horizon, int K, double alive, double *out)
+{
+	double		r = p[0],
+				al = p[1],
+				a = p[2],
+				b = p[3];
+	bool		mbg = kind == BTYD_MBGNBD;
+	double		A = mbg ? a + b - r : a + b - 1 - r;
+	double		C = mbg ? a + b + x : a + b + x - 1;
+	double		B = a - 1;
+	double		z[64],
+				pw[64],
+				h[64];
+	double		coef,
+				zr,
+				kmin = fabs(A) + fabs(B) + 2;
+	int			i;
+	long		k;
+
+	for (i = 0; i < K; i++)
+	{
+		double		t = Min((i + 1) * step, horizon);
+
+		z[i] = t / (al + T + t);
+		pw[i] = z[i];
+		h[i] = 0;
+	}
+	zr = z[K - 1] / (1 - z[K - 1]);
+	coef = A / C;
+	for (k = 1; k < 100000000L; k++)
+	{
+		for (i = 0; i < K; i++)
+		{
+			h[i] += coef * pw[i];
+			pw[i] *= z[i];
+		}
+		if (coef == 0 || (k > kmin && fabs(coef * pw[K - 1]) * zr < 1e-16 * fabs(h[K - 1])))
+			break;
+		coef *= (A + k) * (B + k) / ((C + k) * (k + 1));
+	}
+	for (i = 0; i < K; i++)
+		out[i] = C * lc_expm1_ratio(B, log1p(-z[i]) + lc_log1p_ratio(B, h[i])) * alive;
+}
+
 PG_FUNCTION_INFO_V1(lifecycle_customer_value);
 /*
  * lifecycle_customer_value - discounted expected value of a customer's
@@ -403,6 +469,7 @@ lifecycle_customer_value(PG_FUNCTION_ARGS)
 				d = PG_GETARG_FLOAT8(7),
 				step = PG_GETARG_FLOAT8(8);
 	double		spend,
+				alive,
 				prev = 0,
 				value = 0,
 				disc = 1;
@@ -431,10 +498,25 @@ lifecycle_customer_value(PG_FUNCTION_ARGS)
 				 errmsg("horizon / step must be at most 100000 steps, got %g", K),
 				 errhint("Use a longer step.")));
 	spend = gg_expected_spend(g, x, m);
+	/* the survival factor is the same for every step: compute it once */
+	alive = lc_sigmoid(-nbd_log_odds(kind, p, x, tx, T));
+	if ((kind == BTYD_BGNBD || kind == BTYD_MBGNBD) && K <= 64 && alive > 0)
+	{
+		double		e[64];
+
+		nbd_expected_steps(kind, p, x, T, step, H, (int) K, alive, e);
+		for (i = 1; i <= (long) K; i++)
+		{
+			disc /= (1 + d);
+			value += (e[i - 1] - prev) * disc;
+			prev = e[i - 1];
+		}
+		PG_RETURN_FLOAT8(check_result(spend * value, "customer_value"));
+	}
 	for (i = 1; i <= (long) K; i++)
 	{
 		double		ti = Min(i * step, H);
-		double		e = cond_expected(kind, p, ti, x, tx, T);
+		double		e = alive > 0 ? cond_expected_alive(kind, p, ti, x, tx, T, alive) : 0;
 
 		disc /= (1 + d);
 		value += (e - prev) * disc;

@@ -67,6 +67,7 @@ typedef struct FitData
 	double	   *lm;				/* GG: ln m per cell */
 	double		best_f;
 	int			nevals;
+	bool		warm;			/* started near the optimum */
 	double		best_x[MAXPAR];
 } FitData;
 
@@ -531,15 +532,15 @@ run_nlopt(FitData *fd, nlopt_algorithm alg, double *lp, int maxeval)
 	nlopt_set_lower_bounds(opt, lo);
 	nlopt_set_upper_bounds(opt, hi);
 	nlopt_set_min_objective(opt, objective, fd);
-	nlopt_set_ftol_rel(opt, 1e-14);
-	nlopt_set_xtol_rel(opt, 1e-11);
+	nlopt_set_ftol_rel(opt, 1e-12);
+	nlopt_set_xtol_rel(opt, 1e-8);
 	nlopt_set_maxeval(opt, maxeval);
 	if (alg == NLOPT_LN_BOBYQA)
 	{
 		double		step[MAXPAR];
 
 		for (i = 0; i < fd->np; i++)
-			step[i] = 0.5;
+			step[i] = fd->warm ? 0.05 : 0.5;
 		nlopt_set_initial_step(opt, step);
 	}
 	res = nlopt_optimize(opt, lp, &f);
@@ -795,11 +796,12 @@ start_point(FitData *fd, double *lp)
 }
 
 /*
- * fit_model - maximise the likelihood; returns the log parameters in lp,
+ * fit_model - maximise the likelihood (from lp when warm, else from the
+ * moment-based start); returns the log parameters in lp,
  * whether the fit converged, and the log-likelihood at lp.
  */
 static bool
-fit_model(FitData *fd, double *lp, double *ll)
+fit_model(FitData *fd, double *lp, double *ll, bool warm)
 {
 	double		g[MAXPAR],
 				p[MAXPAR];
@@ -809,7 +811,9 @@ fit_model(FitData *fd, double *lp, double *ll)
 				round;
 	bool		atbound = false;
 
-	start_point(fd, lp);
+	if (!warm)
+		start_point(fd, lp);
+	fd->warm = warm;
 	for (round = 0; round < 3; round++)
 	{
 		if (has_gradient(fd->kind))
@@ -820,7 +824,6 @@ fit_model(FitData *fd, double *lp, double *ll)
 				break;
 		}
 		/* derivative-free, from the best point so far */
-		elog(DEBUG1, "lbfgs: %d evals, gmax %g", fd->nevals, gmax);
 		run_nlopt(fd, NLOPT_LN_BOBYQA, lp, 20000);
 		gmax = objective_gradient(fd, lp, g);
 		if (gmax < tol)
@@ -882,7 +885,32 @@ btyd_final(FunctionCallInfo fcinfo, int kind)
 		nulls[np + 2] = false;
 		PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 	}
-	conv = fit_model(&fd, lp, &ll);
+	if (h->n > 20000)
+	{
+		/*
+		 * Many cells: start from the fit to every k-th cell (weights times k),
+		 * so that the full-data L-BFGS needs only a few evaluations.
+		 */
+		int			k = h->n / 10000;
+		BtydHist   *sub = palloc(BTYD_SIZE(h->n / k + 1));
+		FitData		fs;
+		double		subll;
+
+		memcpy(sub, h, BTYD_HDRSZ);
+		sub->n = 0;
+		for (i = 0; i < h->n; i += k)
+		{
+			sub->c[sub->n] = h->c[i];
+			sub->c[sub->n++].w *= k;
+		}
+		sub->nsorted = sub->n;
+		memset(&fs, 0, sizeof(fs));
+		prepare(&fs, sub);
+		fit_model(&fs, lp, &subll, false);
+		conv = fit_model(&fd, lp, &ll, isfinite(subll));
+	}
+	else
+		conv = fit_model(&fd, lp, &ll, false);
 	if (isfinite(ll))
 		have_se = standard_errors(&fd, lp, se);
 	for (i = 0; i < np; i++)

@@ -191,27 +191,23 @@ lc_hyp2f1_h(double a, double b, double c, double z)
 {
 	double		term,
 				sum,
-				comp = 0.0;
+				zr = z / (1.0 - z);
+	double		kmin;
 	long		k;
 
 	if (z <= 0.0)
 		return 0.0;
 	term = a / c * z;
 	sum = term;
+	kmin = fabs(a) + fabs(b) + 2;
 	for (k = 1; k < HYP_MAX_TERMS; k++)
 	{
-		double		y,
-					t;
-
 		if (term == 0.0)
 			return sum;
 		term *= (a + k) * (b + k) / ((c + k) * (k + 1)) * z;
-		y = term - comp;
-		t = sum + y;
-		comp = (t - sum) - y;
-		sum = t;
-		if (k > fabs(a) + fabs(b) + 2 &&
-			fabs(term) * z / (1.0 - z) < 1e-17 * fabs(sum))
+		sum += term;
+		/* past the largest term the remainder is below term z / (1 - z) */
+		if (k > kmin && fabs(term) * zr < 1e-16 * fabs(sum))
 			return sum;
 		if (!isfinite(sum))
 			break;

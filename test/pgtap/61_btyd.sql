@@ -3,7 +3,7 @@
 -- robustness of predictions at the edges, bad input with SQLSTATEs.
 \set ON_ERROR_STOP 1
 BEGIN;
-SELECT plan(63);
+SELECT plan(67);
 SET LOCAL TimeZone = 'UTC';
 
 -- 1. Recovery: 60,000 demo customers simulated from BG/NBD (r, alpha, a, b) and
@@ -100,6 +100,20 @@ SELECT is((SELECT bgnbd_fit(frequency, recency, t)::text FROM public.lc_btyd_par
           'partitionwise fit = serial fit');
 SELECT is((SELECT gamma_gamma_fit(frequency, monetary)::text FROM public.lc_btyd_part), (SELECT gg FROM serial),
           'partitionwise Gamma-Gamma fit = serial fit');
+CREATE TEMP TABLE all_kinds AS
+SELECT mbgnbd_histogram(frequency, recency, t)::text AS mbg, pareto_nbd_histogram(frequency, recency, t)::text AS pn,
+       bgbb_histogram(frequency, frequency, frequency + 1, 2)::text AS bb, gamma_gamma_histogram(frequency, monetary)::text AS gg
+FROM public.lc_btyd_sim;
+SELECT is((SELECT ROW(mbgnbd_histogram(frequency, recency, t)::text, pareto_nbd_histogram(frequency, recency, t)::text,
+                      bgbb_histogram(frequency, frequency, frequency + 1, 2)::text, gamma_gamma_histogram(frequency, monetary)::text)::text
+           FROM public.lc_btyd_part),
+          (SELECT ROW(mbg, pn, bb, gg)::text FROM all_kinds),
+          'partitionwise histograms of every kind = serial histograms');
+SELECT ok((SELECT bool_and(h::btyd_histogram::text = h) FROM all_kinds, LATERAL (VALUES (mbg), (pn), (bb), (gg)) v(h)),
+          'text round trip is exact for every kind');
+SELECT is((SELECT bgbb_fit(frequency, frequency, frequency + 1, 2)::text FROM public.lc_btyd_part),
+          (SELECT bgbb_fit_final(bb::btyd_histogram)::text FROM all_kinds),
+          'partitionwise BG/BB fit = fit of the serial histogram');
 RESET enable_partitionwise_aggregate;
 -- stored histograms: fit of a text round trip = fit of the rows
 SELECT is((SELECT bgnbd_fit_final(h::btyd_histogram)::text FROM serial), (SELECT bg FROM serial),
@@ -152,6 +166,26 @@ SELECT ok(abs(expected_purchases(ROW(0.243, 4.414, 1, 2.426, 0, 0, true, 0, 0, 0
 SELECT ok(abs(expected_purchases(ROW(0.553, 10.578, 1, 11.669, 0, 0, true, 0, 0, 0, 0)::pareto_nbd_model, 39)
               - expected_purchases(ROW(0.553, 10.578, 1.000001, 11.669, 0, 0, true, 0, 0, 0, 0)::pareto_nbd_model, 39)) < 1e-5,
           'Pareto/NBD expected purchases are continuous at s = 1');
+
+-- customer_value (one-pass series over all steps) = the discounted sum of expected_purchases increments
+SELECT ok(max(abs(v - w) / greatest(w, 1e-9)) < 1e-9, 'customer_value = sum of discounted expected_purchases increments (BG/NBD, MBG/NBD, Pareto/NBD)')
+FROM (SELECT customer_value(mm, gg, x, tx, t, 20, 52, 0.01, 4.345) v,
+             expected_spend(gg, x, 20) * (SELECT sum((expected_purchases(mm, least(i * 4.345, 52), x, tx, t)
+                                                      - expected_purchases(mm, (i - 1) * 4.345, x, tx, t)) / 1.01 ^ i)
+                                          FROM generate_series(1, 12) i) w
+      FROM edge, edge_models, LATERAL (VALUES (bg)) m(mm)
+      UNION ALL
+      SELECT customer_value(mbg, gg, x, tx, t, 20, 52, 0.01, 4.345),
+             expected_spend(gg, x, 20) * (SELECT sum((expected_purchases(mbg, least(i * 4.345, 52), x, tx, t)
+                                                      - expected_purchases(mbg, (i - 1) * 4.345, x, tx, t)) / 1.01 ^ i)
+                                          FROM generate_series(1, 12) i)
+      FROM edge, edge_models
+      UNION ALL
+      SELECT customer_value(pn, gg, x, tx, t, 20, 52, 0.01, 4.345),
+             expected_spend(gg, x, 20) * (SELECT sum((expected_purchases(pn, least(i * 4.345, 52), x, tx, t)
+                                                      - expected_purchases(pn, (i - 1) * 4.345, x, tx, t)) / 1.01 ^ i)
+                                          FROM generate_series(1, 12) i)
+      FROM edge, edge_models) s;
 
 -- 6. Bad input: SQLSTATE and hint
 SELECT throws_ok($$SELECT bgnbd_fit(-1, 0, 10)$$, '22023', NULL, 'negative frequency: 22023');
