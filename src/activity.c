@@ -1063,6 +1063,7 @@ lifecycle_activity_recv(PG_FUNCTION_ARGS)
 				n;
 	int32		first_day;
 
+	lc_recv_need(msg, 1 + 1 + 4 + 4, "activity_lifecycle");
 	version = pq_getmsgbyte(msg);
 	if (version != ACTIVITY_VERSION)
 		ereport(ERROR,

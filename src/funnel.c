@@ -999,6 +999,7 @@ lifecycle_funnel_recv(PG_FUNCTION_ARGS)
 	int64		window;
 	int			n;
 
+	lc_recv_need(msg, 1 + 1 + 1 + 8 + 4, "funnel_state");
 	version = pq_getmsgbyte(msg);
 	if (version != FUNNEL_VERSION)
 		ereport(ERROR,

@@ -189,6 +189,7 @@ extern float8 lc_parse_float(LcReader *rd, const char *what);
 extern void lc_parse_string(LcReader *rd, char *buf, int buflen, const char *what);
 extern int32 lc_parse_date(LcReader *rd);
 extern void lc_append_float(StringInfo buf, float8 v);
+extern void lc_recv_need(StringInfo msg, int bytes, const char *type_name);
 
 /* ----------------------------------------------------------------
  * Special functions (special.c)

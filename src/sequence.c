@@ -892,6 +892,7 @@ lifecycle_sequence_recv(PG_FUNCTION_ARGS)
 	int			n;
 	SeqPattern	compiled;
 
+	lc_recv_need(msg, 1 + 1 + 2, "sequence_state");
 	version = pq_getmsgbyte(msg);
 	if (version != SEQ_VERSION)
 		ereport(ERROR,
@@ -903,6 +904,7 @@ lifecycle_sequence_recv(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 				 errmsg("invalid sequence_state parameters in binary input")));
+	lc_recv_need(msg, patlen + 4, "sequence_state");
 	pat = pq_getmsgbytes(msg, patlen);
 	for (int i = 0; i < patlen; i++)
 		if (pat[i] == '\0' || pat[i] == '"' || pat[i] == '\\')

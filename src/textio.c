@@ -247,3 +247,20 @@ lc_append_float(StringInfo buf, float8 v)
 	double_to_shortest_decimal_buf(v, numbuf);
 	appendStringInfoString(buf, strcmp(numbuf, "-0") == 0 ? "0" : numbuf);
 }
+
+/*
+ * lc_recv_need - in a binary input function, check that at least "bytes"
+ * bytes remain in the message before reading fixed-width fields, so a
+ * truncated value is reported as invalid binary input of the type (22P03)
+ * rather than as a protocol violation.
+ */
+void
+lc_recv_need(StringInfo msg, int bytes, const char *type_name)
+{
+	if (msg->len - msg->cursor < bytes)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid binary %s: %d bytes left where at least %d are needed",
+						type_name, msg->len - msg->cursor, bytes),
+				 errhint("The value is truncated or not a %s.", type_name)));
+}

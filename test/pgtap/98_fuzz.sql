@@ -15,6 +15,35 @@ SELECT 'retention_curve', cohort_retention(p, per, date '2025-06-30')::text
 FROM (SELECT customer_profile(ordered_at, amount) p FROM demo_orders(300, 3) GROUP BY customer_id) s,
      unnest(ARRAY['month', 'week', '30 days']) per GROUP BY per;
 
+-- funnel, sequence and attribution states of the demo store's web events
+CREATE TEMP TABLE fz_events AS SELECT * FROM demo_events(120, 5);
+INSERT INTO samples
+SELECT 'funnel_state', funnel_state_agg('7 days', ts, event = 'visit', event = 'add_to_cart', event = 'purchase')::text
+FROM fz_events GROUP BY customer_id;
+INSERT INTO samples
+SELECT 'sequence_state', sequence_state_agg('(?1).*(?t<=3600)(?2)', ts, event = 'visit', event = 'purchase')::text
+FROM fz_events GROUP BY customer_id;
+CREATE AGGREGATE pg_temp.touch_raw(timestamptz, text, boolean, text, interval) (
+    SFUNC = attribution_trans, STYPE = touch_state, COMBINEFUNC = touch_state_merge);
+INSERT INTO samples
+SELECT 'touch_state', pg_temp.touch_raw(ts, CASE WHEN event = 'visit' THEN channel END, event = 'purchase', 'linear', '30 days')::text
+FROM fz_events GROUP BY customer_id;
+-- retention, activity lifecycle and BTYD histogram states
+INSERT INTO samples
+SELECT 'retention_state', retention_state(event = 'visit', event = 'add_to_cart', event = 'purchase')::text
+FROM fz_events GROUP BY customer_id;
+INSERT INTO samples
+SELECT 'activity_lifecycle', activity_lifecycle(p, per, date '2023-01-01', date '2025-12-31')::text
+FROM (SELECT customer_profile(ordered_at, amount) p FROM demo_orders(300, 3) GROUP BY customer_id) s,
+     unnest(ARRAY['month', 'week', 'quarter']) per GROUP BY per;
+INSERT INTO samples
+SELECT 'btyd_histogram', bgnbd_histogram(b.frequency, b.recency, b.t)::text
+FROM (SELECT (btyd_summary(customer_profile(ordered_at, amount), date '2025-12-31')).* FROM demo_orders(300, 3)
+      GROUP BY customer_id) b;
+-- keep the mutation count per type comparable
+DELETE FROM samples s WHERE typ IN ('funnel_state', 'sequence_state', 'touch_state', 'retention_state')
+   AND (SELECT count(*) FROM samples t WHERE t.typ = s.typ AND t.txt < s.txt) >= 40;
+
 -- one random mutation of a string
 CREATE FUNCTION pg_temp.mutate(s text) RETURNS text LANGUAGE plpgsql AS $$
 DECLARE
@@ -57,12 +86,14 @@ SELECT ok((SELECT count(*) FILTER (WHERE r = 'rejected') > 1000 AND count(*) FIL
 
 -- binary forms: mutate the bytes of send() output and read them back with COPY BINARY
 CREATE TEMP TABLE bin_src (typ text, b bytea);
-CREATE TABLE public.lc_fuzz_profile (v customer_profile);
-CREATE TABLE public.lc_fuzz_curve (v retention_curve);
-INSERT INTO bin_src
-SELECT typ, CASE typ WHEN 'customer_profile' THEN customer_profile_send(txt::customer_profile)
-                     ELSE retention_curve_send(txt::retention_curve) END
-FROM samples;
+DO $$
+DECLARE t text;
+BEGIN
+    FOR t IN SELECT DISTINCT typ FROM samples LOOP
+        EXECUTE format('CREATE TABLE public.lc_fuzz_%s (v %s)', t, t);
+        EXECUTE format('INSERT INTO bin_src SELECT %L, %s_send(txt::%s) FROM samples WHERE typ = %L', t, t, t, t);
+    END LOOP;
+END $$;
 
 CREATE FUNCTION pg_temp.mutate_bytes(b bytea) RETURNS bytea LANGUAGE plpgsql AS $$
 DECLARE n int := length(b); i int := floor(random() * greatest(n, 1))::int;
@@ -77,7 +108,7 @@ BEGIN
 END $$;
 
 CREATE FUNCTION pg_temp.try_bin(typ text, b bytea) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE t text := CASE typ WHEN 'customer_profile' THEN 'public.lc_fuzz_profile' ELSE 'public.lc_fuzz_curve' END;
+DECLARE t text := 'public.lc_fuzz_' || typ;
         out1 text; out2 text;
 BEGIN
     EXECUTE format('COPY (SELECT %L::bytea) TO %L (FORMAT binary)', b, '/tmp/lifecycle_fuzz.bin');
