@@ -144,3 +144,62 @@ FROM customer_profiles WHERE first_purchase(p) <= date '2025-12-31';
 SELECT rfm_segment((SELECT rfm_bins(recency, frequency, monetary) FROM rfm_input), recency, frequency) AS segment,
        count(*) AS customers, round(avg(monetary)::numeric, 2) AS avg_spend
 FROM rfm_input GROUP BY 1 ORDER BY 2 DESC;
+
+\echo
+\echo '== Customer value: BG/NBD and Gamma-Gamma fitted in SQL (weeks), then every customer scored =='
+\timing on
+CREATE TABLE btyd_input AS
+SELECT customer_id, s.* FROM customer_profiles, LATERAL btyd_summary(p, date '2025-12-31') s
+WHERE p IS NOT NULL;
+CREATE TABLE models AS
+SELECT bgnbd_fit(frequency, recency, t) AS bg, gamma_gamma_fit(frequency, monetary) AS gg FROM btyd_input;
+\timing off
+SELECT round((bg).r::numeric, 4) AS r, round((bg).alpha::numeric, 3) AS alpha,
+       round((bg).a::numeric, 4) AS a, round((bg).b::numeric, 4) AS b,
+       round((gg).p::numeric, 3) AS p, round((gg).q::numeric, 3) AS q, round((gg).gamma::numeric, 3) AS gamma,
+       (bg).converged AND (gg).converged AS converged
+FROM models;
+\timing on
+CREATE TABLE customer_value AS
+SELECT customer_id, frequency, round(recency::numeric, 1) AS recency, round(t::numeric, 1) AS t,
+       p_alive(bg, frequency, recency, t) AS p_alive,
+       expected_purchases(bg, 52, frequency, recency, t) AS purchases_next_year,
+       customer_value(bg, gg, frequency, recency, t, monetary, 52, 0.01 / 4.345, 1) AS value_next_year
+FROM btyd_input, models;
+\timing off
+\echo '(the 10 most valuable customers over the next 52 weeks, 1% monthly discount)'
+SELECT customer_id, frequency, recency, t, round(p_alive::numeric, 3) AS p_alive,
+       round(purchases_next_year::numeric, 2) AS purchases, round(value_next_year::numeric, 2) AS value
+FROM customer_value ORDER BY value_next_year DESC LIMIT 10;
+\echo '(expected customers still alive and next-year revenue, by acquisition channel)'
+SELECT c.channel, count(*) AS buyers, round(sum(v.p_alive)::numeric) AS alive,
+       round(sum(v.purchases_next_year)::numeric) AS purchases, round(sum(v.value_next_year)::numeric) AS revenue
+FROM customer_value v JOIN customers c USING (customer_id) GROUP BY 1 ORDER BY 1;
+
+\echo
+\echo '== Funnel (first 20,000 customers'' web events): deepest step reached within 7 days =='
+CREATE TABLE events AS SELECT * FROM demo_events(least(:customers, 20000));
+SELECT depth, count(*) AS customers,
+       round(100.0 * sum(count(*)) OVER (ORDER BY depth DESC) / sum(count(*)) OVER (), 1) AS "reached %"
+FROM (SELECT window_funnel('7 days', ts, event = 'visit', event = 'product_view', event = 'add_to_cart',
+                           event = 'checkout', event = 'purchase') AS depth
+      FROM events GROUP BY customer_id) f
+GROUP BY depth ORDER BY depth;
+\echo '(median time from visit to purchase in the best chain)'
+SELECT justify_hours(percentile_cont(0.5) WITHIN GROUP (ORDER BY t[3] - t[1])) AS visit_to_purchase
+FROM (SELECT funnel_times('7 days', ts, event = 'visit', event = 'add_to_cart', event = 'purchase') AS t
+      FROM events GROUP BY customer_id) f
+WHERE cardinality(t) = 3;
+
+\echo
+\echo '== Attribution: purchases credited to visit channels (30-day lookback), by model =='
+SELECT (c).channel,
+       round(sum((c).credit) FILTER (WHERE model = 'first_touch')::numeric, 1) AS first_touch,
+       round(sum((c).credit) FILTER (WHERE model = 'last_touch')::numeric, 1) AS last_touch,
+       round(sum((c).credit) FILTER (WHERE model = 'linear')::numeric, 1) AS linear,
+       round(sum((c).credit) FILTER (WHERE model = 'position_based')::numeric, 1) AS position_based
+FROM (VALUES ('first_touch'), ('last_touch'), ('linear'), ('position_based')) m(model),
+     LATERAL (SELECT unnest(attribution(ts, CASE WHEN event = 'visit' THEN channel END,
+                                        event = 'purchase', m.model, '30 days')) AS c
+              FROM events GROUP BY customer_id) x
+GROUP BY 1 ORDER BY 1 NULLS LAST;
