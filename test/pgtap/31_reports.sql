@@ -1,7 +1,7 @@
 -- lifecycle_snapshot: idempotent per date, stages and matrix equal to the direct
 -- queries, stage transitions between two snapshots, errors.
 BEGIN;
-SELECT plan(12);
+SELECT plan(14);
 SET LOCAL TimeZone = 'UTC';
 SET LOCAL client_min_messages = warning;
 
@@ -57,6 +57,12 @@ SELECT throws_ok($$CALL lifecycle_snapshot(NULL, 'public.lc_rep_orders')$$, '220
 SELECT throws_ok($$CALL lifecycle_snapshot('infinity', 'public.lc_rep_orders')$$, '22008', NULL, 'infinite as_of is rejected');
 SELECT throws_ok($$SELECT * FROM stage_transitions('2025-06-30', '2024-01-01')$$, '22023', NULL,
                  'a date without a snapshot is an error');
+
+SELECT throws_ok($$SELECT * FROM cohort_retention_matrix('public.lc_rep_orders', 'no such column', 'ordered_at')$$,
+                 '42703', 'column "no such column" does not exist in lc_rep_orders',
+                 'a missing customer column is named before any scan');
+SELECT throws_ok($$SELECT * FROM cohort_retention_matrix('public.lc_rep_orders', 'customer_id', 'ordered_at', 'Amount')$$,
+                 '42703', NULL, 'column names are case-sensitive (no quoting needed, none applied)');
 
 SELECT * FROM finish();
 ROLLBACK;
