@@ -11,6 +11,11 @@ SELECT c, timestamptz '2023-01-01' + ((c * 31 + i * 17) % 700) * interval '1 day
 FROM generate_series(1, 2000) c, generate_series(1, 25) i;
 ANALYZE par_orders;
 
+-- The merge function's COST (25) keeps PostgreSQL from splitting a per-customer build
+-- into Partial + Finalize on real data (slower there); cost 1 forces those plans here,
+-- so that the combine paths are exercised.
+ALTER FUNCTION customer_profile_merge(customer_profile, customer_profile) COST 1;
+
 -- serial reference
 SET max_parallel_workers_per_gather = 0;
 CREATE TABLE serial_profiles AS
@@ -69,3 +74,5 @@ RESET enable_partitionwise_aggregate;
 RESET max_parallel_workers_per_gather;
 
 DROP TABLE par_orders, part_orders, serial_profiles, serial_all;
+
+ALTER FUNCTION customer_profile_merge(customer_profile, customer_profile) COST 25;

@@ -585,14 +585,13 @@ get_float_arg(FunctionCallInfo fcinfo, int argno, float8 *v)
 static Datum
 btyd_trans(FunctionCallInfo fcinfo, int kind)
 {
-	MemoryContext aggcxt;
 	BtydHist   *h;
 	BtydCell	c;
 	float8		extra = 0;
 	bool		has_extra = false;
 	int			nin = kind == BTYD_GG ? 2 : 3;
 
-	if (!AggCheckCallContext(fcinfo, &aggcxt))
+	if (!AggCheckCallContext(fcinfo, NULL))
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("%s_fit transition called outside an aggregate", kind_names[kind])));
@@ -627,7 +626,12 @@ btyd_trans(FunctionCallInfo fcinfo, int kind)
 
 	if (PG_ARGISNULL(0))
 	{
-		h = (BtydHist *) MemoryContextAllocZero(aggcxt, BTYD_SIZE(64));
+		/*
+		 * New and grown states are made in the current (per-row) context:
+		 * the executor copies a returned state that is not its first
+		 * argument into the aggregate context and frees the old one.
+		 */
+		h = (BtydHist *) palloc0(BTYD_SIZE(64));
 		SET_VARSIZE(h, BTYD_SIZE(64));
 		h->version = BTYD_VERSION;
 		h->kind = kind;
@@ -641,12 +645,7 @@ btyd_trans(FunctionCallInfo fcinfo, int kind)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("penalizer must be the same on every row (%g and %g)", h->penalizer, extra),
 				 errhint("Pass the penalizer as a constant.")));
-	{
-		MemoryContext old = MemoryContextSwitchTo(aggcxt);
-
-		h = btyd_add(h, &c);
-		MemoryContextSwitchTo(old);
-	}
+	h = btyd_add(h, &c);
 	PG_RETURN_POINTER(h);
 
 skip:
@@ -704,13 +703,11 @@ PG_FUNCTION_INFO_V1(lifecycle_btyd_combine);
 Datum
 lifecycle_btyd_combine(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcxt;
 	BtydHist   *a;
 	BtydHist   *b = (BtydHist *) PG_DETOAST_DATUM(PG_GETARG_DATUM(1));
-	MemoryContext old;
 	int			need;
 
-	if (!AggCheckCallContext(fcinfo, &aggcxt))
+	if (!AggCheckCallContext(fcinfo, NULL))
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("btyd_histogram combine called outside an aggregate")));
@@ -728,7 +725,7 @@ lifecycle_btyd_combine(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("penalizer must be the same on every row (%g and %g)", a->penalizer, b->penalizer),
 				 errhint("Pass the penalizer as a constant.")));
-	old = MemoryContextSwitchTo(aggcxt);
+	/* a new or grown state is made here; the executor copies it */
 	if (a->nsorted == a->n && b->nsorted == b->n && a->n > 0)
 	{
 		/* both canonical: one linear merge into a new value */
@@ -754,7 +751,6 @@ lifecycle_btyd_combine(PG_FUNCTION_ARGS)
 		t->n = t->nsorted = k;
 		t->flags = a->flags | b->flags;
 		t->penalizer = (b->flags & BTYD_PEN_SET) ? b->penalizer : a->penalizer;
-		MemoryContextSwitchTo(old);
 		PG_RETURN_POINTER(t);
 	}
 	need = a->n + b->n;
@@ -782,7 +778,6 @@ lifecycle_btyd_combine(PG_FUNCTION_ARGS)
 		a->flags |= BTYD_PEN_SET;
 	}
 	btyd_compact(a);
-	MemoryContextSwitchTo(old);
 	PG_RETURN_POINTER(a);
 }
 

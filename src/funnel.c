@@ -365,7 +365,6 @@ PG_FUNCTION_INFO_V1(lifecycle_funnel_trans);
 Datum
 lifecycle_funnel_trans(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcxt;
 	FunnelState *s;
 	int			argoff = PG_NARGS() == 5 ? 1 : 0;
 	int64		window;
@@ -376,7 +375,7 @@ lifecycle_funnel_trans(PG_FUNCTION_ARGS)
 	Timestamp	ts;
 	char	   *p;
 
-	if (!AggCheckCallContext(fcinfo, &aggcxt))
+	if (!AggCheckCallContext(fcinfo, NULL))
 		elog(ERROR, "window_funnel transition function called in non-aggregate context");
 
 	if (PG_ARGISNULL(1))
@@ -418,14 +417,16 @@ lifecycle_funnel_trans(PG_FUNCTION_ARGS)
 						FUNNEL_MAX_STEPS, nsteps),
 				 errhint("Split the funnel into shorter ones.")));
 
+	/*
+	 * New and grown states are made in the current (per-row) context: the
+	 * executor copies a returned state that is not its first argument into
+	 * the aggregate context and frees the old one, so allocating there
+	 * ourselves would leave every intermediate copy behind until the end of
+	 * the query (and count it against hash_mem).
+	 */
 	s = StateArg(fcinfo);
 	if (s == NULL)
-	{
-		MemoryContext old = MemoryContextSwitchTo(aggcxt);
-
 		s = FunnelAlloc(4, window, modes, nsteps);
-		MemoryContextSwitchTo(old);
-	}
 	else
 		CheckSameParams(s, window, modes, nsteps);
 
@@ -460,12 +461,7 @@ lifecycle_funnel_trans(PG_FUNCTION_ARGS)
 		PG_RETURN_POINTER(s);
 
 	if (s->nevents >= FUNNEL_CAPACITY(s))
-	{
-		MemoryContext old = MemoryContextSwitchTo(aggcxt);
-
 		s = FunnelEnsure(s, (int64) s->nevents + 1);
-		MemoryContextSwitchTo(old);
-	}
 	memcpy(s->events + (Size) s->nevents * FUNNEL_EVENT_SIZE, &ts, sizeof(int64));
 	memcpy(s->events + (Size) s->nevents * FUNNEL_EVENT_SIZE + sizeof(int64),
 		   &mask, sizeof(uint32));
@@ -484,14 +480,10 @@ lifecycle_funnel_merge(PG_FUNCTION_ARGS)
 {
 	FunnelState *b = FunnelCheck(PG_GETARG_FUNNEL_P(1));
 	FunnelState *a;
-	MemoryContext aggcxt;
-	MemoryContext old = NULL;
 
-	if (AggCheckCallContext(fcinfo, &aggcxt))
-	{
+	/* a grown state is made here; the executor copies it (see the transition) */
+	if (AggCheckCallContext(fcinfo, NULL))
 		a = StateArg(fcinfo);
-		old = MemoryContextSwitchTo(aggcxt);
-	}
 	else
 		a = FunnelCheck((FunnelState *) PG_DETOAST_DATUM_COPY(PG_GETARG_DATUM(0)));
 	CheckSameParams(a, b->window, b->modes, b->nsteps);
@@ -499,8 +491,6 @@ lifecycle_funnel_merge(PG_FUNCTION_ARGS)
 	memcpy(a->events + (Size) a->nevents * FUNNEL_EVENT_SIZE, b->events,
 		   (Size) b->nevents * FUNNEL_EVENT_SIZE);
 	a->nevents += b->nevents;
-	if (old)
-		MemoryContextSwitchTo(old);
 	PG_RETURN_POINTER(a);
 }
 

@@ -400,7 +400,6 @@ PG_FUNCTION_INFO_V1(lifecycle_sequence_trans);
 Datum
 lifecycle_sequence_trans(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcxt;
 	SeqState   *s;
 	text	   *pt;
 	const char *pat;
@@ -413,7 +412,7 @@ lifecycle_sequence_trans(PG_FUNCTION_ARGS)
 	bits8	   *nullmap;
 	PatternCache *cache;
 
-	if (!AggCheckCallContext(fcinfo, &aggcxt))
+	if (!AggCheckCallContext(fcinfo, NULL))
 		elog(ERROR, "sequence_match transition function called in non-aggregate context");
 	if (PG_ARGISNULL(1))
 		ereport(ERROR,
@@ -456,14 +455,14 @@ lifecycle_sequence_trans(PG_FUNCTION_ARGS)
 		fcinfo->flinfo->fn_extra = cache;
 	}
 
+	/*
+	 * New and grown states are made in the current (per-row) context: the
+	 * executor copies a returned state that is not its first argument into
+	 * the aggregate context and frees the old one.
+	 */
 	s = StateArg(fcinfo);
 	if (s == NULL)
-	{
-		MemoryContext old = MemoryContextSwitchTo(aggcxt);
-
 		s = SeqAlloc(pat, patlen, nconds, 4);
-		MemoryContextSwitchTo(old);
-	}
 	else
 		CheckSameParams(s, pat, patlen, nconds);
 
@@ -491,12 +490,7 @@ lifecycle_sequence_trans(PG_FUNCTION_ARGS)
 		PG_RETURN_POINTER(s);	/* invisible to patterns */
 
 	if (s->nevents >= SEQ_CAPACITY(s))
-	{
-		MemoryContext old = MemoryContextSwitchTo(aggcxt);
-
 		s = SeqEnsure(s, (int64) s->nevents + 1);
-		MemoryContextSwitchTo(old);
-	}
 	AppendEvent(s, ts, mask);
 	PG_RETURN_POINTER(s);
 }
@@ -511,14 +505,10 @@ lifecycle_sequence_merge(PG_FUNCTION_ARGS)
 {
 	SeqState   *b = SeqCheck(PG_GETARG_SEQ_P(1));
 	SeqState   *a;
-	MemoryContext aggcxt;
-	MemoryContext old = NULL;
 
-	if (AggCheckCallContext(fcinfo, &aggcxt))
-	{
+	/* a grown state is made here; the executor copies it (see the transition) */
+	if (AggCheckCallContext(fcinfo, NULL))
 		a = StateArg(fcinfo);
-		old = MemoryContextSwitchTo(aggcxt);
-	}
 	else
 		a = SeqCheck((SeqState *) PG_DETOAST_DATUM_COPY(PG_GETARG_DATUM(0)));
 	CheckSameParams(a, b->data, b->patlen, b->nconds);
@@ -526,8 +516,6 @@ lifecycle_sequence_merge(PG_FUNCTION_ARGS)
 	memcpy(SEQ_EVENTS(a) + (Size) a->nevents * SEQ_EVENT_SIZE, SEQ_EVENTS(b),
 		   (Size) b->nevents * SEQ_EVENT_SIZE);
 	a->nevents += b->nevents;
-	if (old)
-		MemoryContextSwitchTo(old);
 	PG_RETURN_POINTER(a);
 }
 

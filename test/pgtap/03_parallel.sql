@@ -20,6 +20,9 @@ BEGIN
     RETURN t;
 END $$;
 
+-- the merge function's COST 25 keeps real per-customer builds serial; cost 1 forces
+-- the Partial/Finalize plans whose combine steps this file checks (rolled back)
+ALTER FUNCTION customer_profile_merge(customer_profile, customer_profile) COST 1;
 SET LOCAL max_parallel_workers_per_gather = 0;
 CREATE TEMP TABLE serial AS
 SELECT customer_id, customer_profile(ts, amount)::text AS p FROM public.lc_tap_orders GROUP BY 1;
