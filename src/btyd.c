@@ -694,6 +694,21 @@ lifecycle_gg_trans(PG_FUNCTION_ARGS)
 	return btyd_trans(fcinfo, BTYD_GG);
 }
 
+PG_FUNCTION_INFO_V1(lifecycle_btyd_histogram_final);
+/*
+ * lifecycle_btyd_histogram_final - final function of the <model>_histogram
+ * aggregates: the canonical (sorted, merged, trimmed) form, so that a stored
+ * histogram carries no unused capacity.
+ */
+Datum
+lifecycle_btyd_histogram_final(PG_FUNCTION_ARGS)
+{
+	BtydHist   *h = (BtydHist *) PG_DETOAST_DATUM(PG_GETARG_DATUM(0));
+
+	btyd_check_header(h);
+	PG_RETURN_POINTER(btyd_canonical(h));
+}
+
 PG_FUNCTION_INFO_V1(lifecycle_btyd_combine);
 /*
  * lifecycle_btyd_combine - merge two partial states (strict: the executor

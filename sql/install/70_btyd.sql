@@ -55,6 +55,12 @@ CREATE FUNCTION btyd_histogram_combine(btyd_histogram, btyd_histogram) RETURNS b
 COMMENT ON FUNCTION btyd_histogram_combine(btyd_histogram, btyd_histogram) IS
     'combine function of the BTYD fitting aggregates (merges two histograms)';
 
+CREATE FUNCTION btyd_histogram_final(btyd_histogram) RETURNS btyd_histogram
+    AS 'MODULE_PATHNAME', 'lifecycle_btyd_histogram_final'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION btyd_histogram_final(btyd_histogram) IS
+    'final function of the <model>_histogram aggregates: the sorted, merged, trimmed histogram';
+
 CREATE FUNCTION bgnbd_fit_trans(btyd_histogram, float8, float8, float8, float8) RETURNS btyd_histogram
     AS 'MODULE_PATHNAME', 'lifecycle_bgnbd_trans'
     LANGUAGE C IMMUTABLE PARALLEL SAFE;
@@ -247,6 +253,7 @@ COMMENT ON FUNCTION btyd_log_likelihood(btyd_histogram, float8[]) IS
 CREATE AGGREGATE bgnbd_histogram(frequency float8, recency float8, t float8) (
     SFUNC = bgnbd_fit_trans,
     STYPE = btyd_histogram,
+    FINALFUNC = btyd_histogram_final,
     COMBINEFUNC = btyd_histogram_combine,
     PARALLEL = SAFE
 );
@@ -256,6 +263,7 @@ COMMENT ON AGGREGATE bgnbd_histogram(float8, float8, float8) IS
 CREATE AGGREGATE bgnbd_histogram(frequency float8, recency float8, t float8, penalizer float8) (
     SFUNC = bgnbd_fit_trans,
     STYPE = btyd_histogram,
+    FINALFUNC = btyd_histogram_final,
     COMBINEFUNC = btyd_histogram_combine,
     PARALLEL = SAFE
 );
@@ -265,6 +273,7 @@ COMMENT ON AGGREGATE bgnbd_histogram(float8, float8, float8, float8) IS
 CREATE AGGREGATE mbgnbd_histogram(frequency float8, recency float8, t float8) (
     SFUNC = mbgnbd_fit_trans,
     STYPE = btyd_histogram,
+    FINALFUNC = btyd_histogram_final,
     COMBINEFUNC = btyd_histogram_combine,
     PARALLEL = SAFE
 );
@@ -274,6 +283,7 @@ COMMENT ON AGGREGATE mbgnbd_histogram(float8, float8, float8) IS
 CREATE AGGREGATE mbgnbd_histogram(frequency float8, recency float8, t float8, penalizer float8) (
     SFUNC = mbgnbd_fit_trans,
     STYPE = btyd_histogram,
+    FINALFUNC = btyd_histogram_final,
     COMBINEFUNC = btyd_histogram_combine,
     PARALLEL = SAFE
 );
@@ -283,6 +293,7 @@ COMMENT ON AGGREGATE mbgnbd_histogram(float8, float8, float8, float8) IS
 CREATE AGGREGATE pareto_nbd_histogram(frequency float8, recency float8, t float8) (
     SFUNC = pareto_nbd_fit_trans,
     STYPE = btyd_histogram,
+    FINALFUNC = btyd_histogram_final,
     COMBINEFUNC = btyd_histogram_combine,
     PARALLEL = SAFE
 );
@@ -292,6 +303,7 @@ COMMENT ON AGGREGATE pareto_nbd_histogram(float8, float8, float8) IS
 CREATE AGGREGATE pareto_nbd_histogram(frequency float8, recency float8, t float8, penalizer float8) (
     SFUNC = pareto_nbd_fit_trans,
     STYPE = btyd_histogram,
+    FINALFUNC = btyd_histogram_final,
     COMBINEFUNC = btyd_histogram_combine,
     PARALLEL = SAFE
 );
@@ -301,6 +313,7 @@ COMMENT ON AGGREGATE pareto_nbd_histogram(float8, float8, float8, float8) IS
 CREATE AGGREGATE bgbb_histogram(frequency float8, recency float8, periods float8) (
     SFUNC = bgbb_fit_trans,
     STYPE = btyd_histogram,
+    FINALFUNC = btyd_histogram_final,
     COMBINEFUNC = btyd_histogram_combine,
     PARALLEL = SAFE
 );
@@ -310,6 +323,7 @@ COMMENT ON AGGREGATE bgbb_histogram(float8, float8, float8) IS
 CREATE AGGREGATE bgbb_histogram(frequency float8, recency float8, periods float8, weight float8) (
     SFUNC = bgbb_fit_trans,
     STYPE = btyd_histogram,
+    FINALFUNC = btyd_histogram_final,
     COMBINEFUNC = btyd_histogram_combine,
     PARALLEL = SAFE
 );
@@ -319,6 +333,7 @@ COMMENT ON AGGREGATE bgbb_histogram(float8, float8, float8, float8) IS
 CREATE AGGREGATE gamma_gamma_histogram(frequency float8, monetary float8) (
     SFUNC = gamma_gamma_fit_trans,
     STYPE = btyd_histogram,
+    FINALFUNC = btyd_histogram_final,
     COMBINEFUNC = btyd_histogram_combine,
     PARALLEL = SAFE
 );

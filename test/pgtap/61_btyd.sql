@@ -3,7 +3,7 @@
 -- robustness of predictions at the edges, bad input with SQLSTATEs.
 \set ON_ERROR_STOP 1
 BEGIN;
-SELECT plan(67);
+SELECT plan(68);
 SET LOCAL TimeZone = 'UTC';
 
 -- 1. Recovery: 60,000 demo customers simulated from BG/NBD (r, alpha, a, b) and
@@ -96,6 +96,9 @@ SELECT matches(pg_temp.plan_of('SELECT bgnbd_fit(frequency, recency, t) FROM pub
                'Finalize Aggregate.*Append.*Partial Aggregate.*Partial Aggregate', 'partitionwise plan: a partial state per partition');
 SELECT is((SELECT bgnbd_histogram(frequency, recency, t)::text FROM public.lc_btyd_part), (SELECT h FROM serial),
           'partitionwise histogram = serial histogram');
+SELECT is((SELECT pg_column_size(h) FROM (SELECT bgnbd_histogram(frequency, recency, t) h FROM public.lc_btyd_sim) s),
+          (SELECT pg_column_size(h::text::btyd_histogram) FROM (SELECT bgnbd_histogram(frequency, recency, t) h FROM public.lc_btyd_sim) s),
+          'a histogram aggregate returns the trimmed canonical form (no unused capacity to store)');
 SELECT is((SELECT bgnbd_fit(frequency, recency, t)::text FROM public.lc_btyd_part), (SELECT bg FROM serial),
           'partitionwise fit = serial fit');
 SELECT is((SELECT gamma_gamma_fit(frequency, monetary)::text FROM public.lc_btyd_part), (SELECT gg FROM serial),
