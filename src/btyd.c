@@ -277,7 +277,8 @@ btyd_model_kind(FunctionCallInfo fcinfo, int argno)
 
 /*
  * btyd_add - append a cell, compacting or growing when full.  Growing
- * returns a copy in the current (aggregate) context and leaves h alone.
+ * returns a copy in the current (per-row) context and leaves h alone: the
+ * executor copies the returned state into the aggregate context.
  */
 static BtydHist *
 btyd_add(BtydHist *h, const BtydCell *c)

@@ -315,3 +315,27 @@ COMMENT ON FUNCTION holdout_purchases(customer_profile, timestamptz, timestamptz
 COMMENT ON FUNCTION holdout_purchases(customer_profile, date, date) IS
     'distinct purchase days after "from" and on or before "to" (lifetimes frequency_holdout)';
 
+-- the report functions (cohort_retention_matrix, activity_lifecycle_report,
+-- lifecycle_snapshot) build profiles from a table and columns named by the caller:
+-- this names a missing column before any query is built from them
+CREATE FUNCTION lifecycle_check_columns(source regclass, VARIADIC columns text[])
+    RETURNS void
+    LANGUAGE plpgsql STABLE PARALLEL SAFE
+    SET search_path = @extschema@, pg_catalog
+AS $fn$
+DECLARE
+    col text;
+BEGIN
+    FOREACH col IN ARRAY columns LOOP
+        CONTINUE WHEN col IS NULL;     -- an optional column left out
+        IF NOT EXISTS (SELECT 1 FROM pg_attribute
+                       WHERE attrelid = source AND attname = col AND attnum > 0 AND NOT attisdropped) THEN
+            RAISE EXCEPTION 'column "%" does not exist in %', col, source
+                USING ERRCODE = '42703',
+                      HINT = 'Pass column names as text, spelled as they are stored (case-sensitive, without quotes).';
+        END IF;
+    END LOOP;
+END
+$fn$;
+COMMENT ON FUNCTION lifecycle_check_columns(regclass, text[]) IS
+    'raise 42703 unless every non-NULL name is a column of source (used by the report functions)';

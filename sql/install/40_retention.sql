@@ -179,17 +179,7 @@ BEGIN
             USING ERRCODE = '22023',
                   HINT = 'Group cohorts by day, week, month, quarter or year.';
     END IF;
-    -- name a missing column before any query is built from it
-    FOR q IN SELECT c FROM unnest(ARRAY[customer_column, ts_column, amount_column]) AS c
-             WHERE c IS NOT NULL
-    LOOP
-        IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute
-                       WHERE attrelid = source AND attname = q AND attnum > 0 AND NOT attisdropped) THEN
-            RAISE EXCEPTION 'column "%" does not exist in %', q, source
-                USING ERRCODE = '42703',
-                      HINT = 'Pass column names as text, spelled as they are stored (case-sensitive, without quotes).';
-        END IF;
-    END LOOP;
+    PERFORM lifecycle_check_columns(source, customer_column, ts_column, amount_column);
     -- validates the period before scanning anything
     PERFORM retention_period(cohort_retention(NULL::customer_profile, period_unit, date '2000-01-01'));
     q := format(

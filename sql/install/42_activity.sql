@@ -251,6 +251,7 @@ BEGIN
             USING ERRCODE = '22004',
                   HINT = 'Example: SELECT * FROM activity_lifecycle_report(''orders'', ''customer_id'', ''ordered_at'', ''month'', ''2024-01-01'', ''2024-12-31'');';
     END IF;
+    PERFORM lifecycle_check_columns(source, customer_column, ts_column);
     -- validates the period and the range before scanning anything
     PERFORM activity_lifecycle_period(activity_lifecycle(NULL::customer_profile, period, "from", "to"));
     RETURN QUERY EXECUTE format(

@@ -56,6 +56,7 @@ BEGIN
         RAISE EXCEPTION 'lifecycle_snapshot: as_of must be a finite date'
             USING ERRCODE = '22008', HINT = 'Pass a real day such as current_date - 1.';
     END IF;
+    PERFORM lifecycle_check_columns(source, customer_column, ts_column, amount_column);
     -- validate the period before scanning anything
     PERFORM retention_period(cohort_retention(NULL::customer_profile, period_unit, as_of));
 

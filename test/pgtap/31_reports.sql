@@ -1,7 +1,7 @@
 -- lifecycle_snapshot: idempotent per date, stages and matrix equal to the direct
 -- queries, stage transitions between two snapshots, errors.
 BEGIN;
-SELECT plan(14);
+SELECT plan(18);
 SET LOCAL TimeZone = 'UTC';
 SET LOCAL client_min_messages = warning;
 
@@ -63,6 +63,16 @@ SELECT throws_ok($$SELECT * FROM cohort_retention_matrix('public.lc_rep_orders',
                  'a missing customer column is named before any scan');
 SELECT throws_ok($$SELECT * FROM cohort_retention_matrix('public.lc_rep_orders', 'customer_id', 'ordered_at', 'Amount')$$,
                  '42703', NULL, 'column names are case-sensitive (no quoting needed, none applied)');
+SELECT throws_ok($$CALL lifecycle_snapshot('2025-06-30', 'public.lc_rep_orders', 'customer_id', 'no_such_ts')$$,
+                 '42703', 'column "no_such_ts" does not exist in lc_rep_orders',
+                 'lifecycle_snapshot names a missing column');
+SELECT throws_ok($$SELECT * FROM activity_lifecycle_report('public.lc_rep_orders', 'who', 'ordered_at', 'month', '2025-01-01', '2025-06-30')$$,
+                 '42703', 'column "who" does not exist in lc_rep_orders',
+                 'activity_lifecycle_report names a missing column');
+SELECT lives_ok($$SELECT lifecycle_check_columns('public.lc_rep_orders', 'customer_id', NULL, 'amount')$$,
+                'lifecycle_check_columns: existing columns pass, a NULL (left-out optional column) is skipped');
+SELECT throws_ok($$SELECT lifecycle_check_columns('public.lc_rep_orders', 'customer_id', 'ctid')$$,
+                 '42703', NULL, 'system columns are not columns the reports can use');
 
 SELECT * FROM finish();
 ROLLBACK;

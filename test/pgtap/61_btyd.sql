@@ -3,7 +3,7 @@
 -- robustness of predictions at the edges, bad input with SQLSTATEs.
 \set ON_ERROR_STOP 1
 BEGIN;
-SELECT plan(68);
+SELECT plan(70);
 SET LOCAL TimeZone = 'UTC';
 
 -- 1. Recovery: 60,000 demo customers simulated from BG/NBD (r, alpha, a, b) and
@@ -99,6 +99,9 @@ SELECT is((SELECT bgnbd_histogram(frequency, recency, t)::text FROM public.lc_bt
 SELECT is((SELECT pg_column_size(h) FROM (SELECT bgnbd_histogram(frequency, recency, t) h FROM public.lc_btyd_sim) s),
           (SELECT pg_column_size(h::text::btyd_histogram) FROM (SELECT bgnbd_histogram(frequency, recency, t) h FROM public.lc_btyd_sim) s),
           'a histogram aggregate returns the trimmed canonical form (no unused capacity to store)');
+SELECT is((SELECT btyd_histogram_final(h::btyd_histogram)::text FROM serial), (SELECT h FROM serial),
+          'btyd_histogram_final of a canonical histogram is the same histogram');
+SELECT ok(btyd_histogram_final(NULL) IS NULL, 'btyd_histogram_final(NULL) is NULL');
 SELECT is((SELECT bgnbd_fit(frequency, recency, t)::text FROM public.lc_btyd_part), (SELECT bg FROM serial),
           'partitionwise fit = serial fit');
 SELECT is((SELECT gamma_gamma_fit(frequency, monetary)::text FROM public.lc_btyd_part), (SELECT gg FROM serial),
