@@ -11,11 +11,11 @@ VACUUM ANALYZE ret_profiles;
 INSERT INTO bench_query (id, label, sql) VALUES
 ('r_cohort_stored', 'ours: monthly cohort matrix from stored profiles (cohort_retention + retention_table)',
  $q$SELECT count(*), sum(t.eligible), sum(t.active), sum(t.active_or_after), round(sum(t.revenue)::numeric, 0)
-    FROM (SELECT date_trunc('month', first_purchase(p)) AS c, cohort_retention(p, 'month', date '2025-12-31') AS r
+    FROM (SELECT cohort_start(p, 'month') AS c, cohort_retention(p, 'month', date '2025-12-31') AS r
           FROM ret_profiles GROUP BY 1) x, retention_table(x.r) t$q$),
 ('r_cohort', 'ours: monthly cohort matrix, customer_profile + cohort_retention + retention_table',
  $q$SELECT count(*), sum(t.eligible), sum(t.active), sum(t.active_or_after), round(sum(t.revenue)::numeric, 0)
-    FROM (SELECT date_trunc('month', first_purchase(p)) AS c, cohort_retention(p, 'month', date '2025-12-31') AS r
+    FROM (SELECT cohort_start(p, 'month') AS c, cohort_retention(p, 'month', date '2025-12-31') AS r
           FROM (SELECT customer_profile(ts, amount) AS p FROM orders GROUP BY customer_id) s
           GROUP BY 1) x, retention_table(x.r) t$q$),
 -- plain SQL 1: customer-months, cohort by window min(), offsets, one row per

@@ -164,5 +164,21 @@ SELECT (SELECT cohort_retention(p, 'month', date '2024-12-31') FROM ret_part)::t
 RESET enable_partitionwise_aggregate;
 RESET max_parallel_workers_per_gather;
 
+-- cohort keys: period_start for dates, cohort_start for profiles (weeks from Monday)
+SELECT u AS period, period_start(date '2024-05-05', u) AS sunday, period_start(date '2024-05-06', u) AS monday,
+       period_start(date '2024-02-29', u) AS leap_day, period_start(date '2000-01-01', u) AS y2k
+FROM unnest('{day,week,month,quarter,year}'::text[]) u;
+SELECT period_start('infinity', 'month') AS inf, period_start('-infinity', 'year') AS neg_inf,
+       period_start(NULL, 'month') AS null_date, period_start('2024-05-05', NULL) AS null_period,
+       period_start('2024-05-05', ' Month ') AS spaced_mixed_case;
+SELECT c, first_purchase(p), cohort_start(p) AS month, cohort_start(p, 'week') AS week,
+       cohort_start(p, 'quarter') AS quarter
+FROM ret_profiles ORDER BY c;
+SELECT cohort_start(p, 'month') AS cohort, cohort_size(cohort_retention(p, 'month', date '2024-04-15'))
+FROM ret_profiles GROUP BY 1 ORDER BY 1;
+SELECT period_start('2024-05-05', '7 days');
+SELECT cohort_start(p, 'fortnight') FROM ret_profiles;
+SELECT period_start(date '4714-11-24 BC', 'month');
+
 DROP TABLE ret_orders, ret_profiles, ret_signup, "Order Lines", ret_curves, ret_curves2,
     ret_dst, ret_par, ret_serial, ret_part;

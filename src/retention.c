@@ -40,6 +40,7 @@
 #include "libpq/pqformat.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/date.h"
 #include "utils/datetime.h"
 
 #define RETENTION_VERSION	1
@@ -937,4 +938,93 @@ lifecycle_retention_period(PG_FUNCTION_ARGS)
 	RetentionData *r = RetentionCheck(PG_GETARG_RETENTION_P(0));
 
 	PG_RETURN_TEXT_P(cstring_to_text(PeriodName(r->unit, r->block_days)));
+}
+
+/*
+ * PeriodStartDay - first day of the calendar period (unit) containing day;
+ * infinite dates are returned unchanged.
+ */
+static DateADT
+PeriodStartDay(DateADT day, int unit)
+{
+	int			y,
+				m,
+				d;
+	int32		start;
+
+	if (DATE_NOT_FINITE(day))
+		return day;
+	switch (unit)
+	{
+		case RU_DAY:
+			return day;
+		case RU_WEEK:
+			start = (int32) (day - ((((int64) day - 2) % 7 + 7) % 7));
+			break;
+		default:
+			j2date(day + POSTGRES_EPOCH_JDATE, &y, &m, &d);
+			if (unit == RU_QUARTER)
+				m = (m - 1) / 3 * 3 + 1;
+			else if (unit == RU_YEAR)
+				m = 1;
+			start = date2j(y, m, 1) - POSTGRES_EPOCH_JDATE;
+			break;
+	}
+	if (!IS_VALID_DATE(start))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("date out of range: the %s containing this date starts before the first valid date",
+						unit_names[unit])));
+	return start;
+}
+
+/*
+ * CalendarUnitArg - the calendar unit named by text argument argno (cached
+ * per call site); rolling windows have no calendar start and are refused.
+ */
+static int
+CalendarUnitArg(FunctionCallInfo fcinfo, int argno, const char *fname)
+{
+	RetentionPeriod per = CachedPeriod(fcinfo, PG_GETARG_TEXT_PP(argno));
+
+	if (per.unit == RU_ROLLING)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s needs a calendar period, got \"%s\"",
+						fname, text_to_cstring(PG_GETARG_TEXT_PP(argno))),
+				 errhint("Use day, week, month, quarter or year; group rolling-window curves by a calendar cohort, e.g. cohort_start(p, 'week').")));
+	return per.unit;
+}
+
+PG_FUNCTION_INFO_V1(lifecycle_period_start);
+
+/*
+ * lifecycle_period_start - period_start(d date, period text): the first
+ * day of the calendar period containing d (weeks start on Monday), the
+ * date counterpart of date_trunc without a time zone.
+ */
+Datum
+lifecycle_period_start(PG_FUNCTION_ARGS)
+{
+	int			unit = CalendarUnitArg(fcinfo, 1, "period_start");
+
+	PG_RETURN_DATEADT(PeriodStartDay(PG_GETARG_DATEADT(0), unit));
+}
+
+PG_FUNCTION_INFO_V1(lifecycle_cohort_start);
+
+/*
+ * lifecycle_cohort_start - cohort_start(p, period): the first day of the
+ * calendar period containing the first purchase, the cohort key that
+ * matches cohort_retention's period 0; NULL for a profile without days.
+ */
+Datum
+lifecycle_cohort_start(PG_FUNCTION_ARGS)
+{
+	int			unit = CalendarUnitArg(fcinfo, 1, "cohort_start");
+	ProfileData *p = profile_get_canonical(fcinfo, 0);
+
+	if (p->ndays == 0)
+		PG_RETURN_NULL();
+	PG_RETURN_DATEADT(PeriodStartDay(p->days[0].day, unit));
 }

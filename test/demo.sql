@@ -98,7 +98,7 @@ SELECT to_char(cohort, 'YYYY-"Q"Q') AS cohort, cohort_size(curve) AS size,
        round(100 * r[4]) AS m3, round(100 * r[7]) AS m6, round(100 * r[13]) AS m12,
        round(100 * r[25]) AS m24
 FROM (SELECT cohort, curve, retention_rates(curve, 'on') AS r
-      FROM (SELECT date_trunc('quarter', first_purchase(p))::date AS cohort,
+      FROM (SELECT cohort_start(p, 'quarter') AS cohort,
                    cohort_retention(p, 'month', date '2025-12-31') AS curve
             FROM customer_profiles WHERE p IS NOT NULL GROUP BY 1) c) x
 ORDER BY cohort;
@@ -107,7 +107,7 @@ SELECT k - 1 AS month, round((100 * on_k)::numeric, 1) AS "on %", round((100 * a
 FROM (SELECT retention_rates(rollup(curve), 'on') AS r_on, retention_rates(rollup(curve), 'on_or_after') AS r_after
       FROM (SELECT cohort_retention(p, 'month', date '2025-12-31') AS curve
             FROM customer_profiles WHERE p IS NOT NULL
-            GROUP BY date_trunc('month', first_purchase(p))) c) x,
+            GROUP BY cohort_start(p, 'month')) c) x,
      unnest(r_on, r_after) WITH ORDINALITY u(on_k, after_k, k)
 WHERE k - 1 IN (0, 1, 2, 3, 6, 12, 18, 24, 30)
 ORDER BY 1;

@@ -152,6 +152,20 @@ CREATE FUNCTION retention_period(curve retention_curve) RETURNS text
 COMMENT ON FUNCTION retention_period(retention_curve) IS
     'the period a retention curve was built with';
 
+-- cohort keys: the calendar period a customer (or any date) starts in
+
+CREATE FUNCTION cohort_start(p customer_profile, period text DEFAULT 'month') RETURNS date
+    AS 'MODULE_PATHNAME', 'lifecycle_cohort_start'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION cohort_start(customer_profile, text) IS
+    'first day of the calendar period (day, week from Monday, month, quarter, year) of the first purchase: the cohort key';
+
+CREATE FUNCTION period_start(d date, period text) RETURNS date
+    AS 'MODULE_PATHNAME', 'lifecycle_period_start'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION period_start(date, text) IS
+    'first day of the calendar period containing a date (weeks from Monday); date_trunc for dates, without time zones';
+
 -- one call for BI tools: the whole matrix from an orders table
 
 CREATE FUNCTION cohort_retention_matrix(source regclass, customer_column text,
@@ -184,7 +198,7 @@ BEGIN
     PERFORM retention_period(cohort_retention(NULL::customer_profile, period_unit, date '2000-01-01'));
     q := format(
         'WITH profiles AS (SELECT customer_profile(%I%s) AS p FROM %s GROUP BY %I) '
-        'SELECT date_trunc(%L, first_purchase(p))::date AS c, '
+        'SELECT cohort_start(p, %L) AS c, '
         '       cohort_retention(p, %L, %L::date) AS curve '
         'FROM profiles WHERE first_purchase(p) <= %L::date GROUP BY 1',
         ts_column, CASE WHEN amount_column IS NULL THEN '' ELSE format(', (%I)::float8', amount_column) END,

@@ -86,8 +86,8 @@ BEGIN
     INSERT INTO lifecycle_retention_history
     SELECT as_of, src, retention_period(x.curve), x.c, cohort_size(x.curve), t.period, t.eligible,
            t.active, t.rate, t.active_or_after, t.rate_or_after, t.revenue, t.revenue_rate
-    FROM (SELECT date_trunc(CASE WHEN period_unit IN ('day', 'week', 'month', 'quarter', 'year')
-                                 THEN period_unit ELSE 'month' END, first_purchase(p))::date AS c,
+    FROM (SELECT cohort_start(p, CASE WHEN period_unit IN ('day', 'week', 'month', 'quarter', 'year')
+                                      THEN period_unit ELSE 'month' END) AS c,
                  cohort_retention(p, period_unit, as_of) AS curve
           FROM pg_temp.lifecycle_snapshot_profiles
           WHERE first_purchase(p) <= as_of GROUP BY 1) x,

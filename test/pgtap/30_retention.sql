@@ -2,7 +2,7 @@
 -- definitions (calendar months and weeks, rolling 30-day windows, censoring), on a
 -- generated store; and the parallel plan on real workers.
 BEGIN;
-SELECT plan(8);
+SELECT plan(15);
 SET LOCAL TimeZone = 'UTC';
 
 CREATE TEMP TABLE t AS
@@ -92,6 +92,33 @@ SELECT results_eq(
       FROM retention_table((SELECT rollup(r) FROM (SELECT cohort_retention(p, 'month', date '2025-06-30') r
                                                    FROM profiles GROUP BY date_trunc('month', first_purchase(p))) x)) t$$,
     'parallel curve equals the rollup of serial per-cohort curves');
+
+-- cohort keys: period_start agrees with date_trunc on every day of 41 years, for
+-- every unit; cohort_start is period_start of the first purchase; bad periods refused
+SELECT is_empty(
+    $$SELECT g::date, u FROM generate_series(timestamp '1990-01-01', timestamp '2030-12-31', interval '1 day') g,
+             unnest('{day,week,month,quarter,year}'::text[]) u
+      WHERE period_start(g::date, u) <> date_trunc(u, g)::date$$,
+    'period_start equals date_trunc(unit, d::timestamp)::date on every day 1990-2030');
+SELECT is_empty(
+    $$SELECT customer_id, u FROM profiles, unnest('{day,week,month,quarter,year}'::text[]) u
+      WHERE cohort_start(p, u) IS DISTINCT FROM period_start(first_purchase(p), u)$$,
+    'cohort_start(p, unit) = period_start(first_purchase(p), unit) for every generated customer');
+-- grouping by cohort_start gives the same curves as grouping by date_trunc
+SELECT set_eq(
+    $$SELECT cohort_start(p, 'quarter'), cohort_retention(p, 'month', date '2025-06-30')::text
+      FROM profiles GROUP BY 1$$,
+    $$SELECT date_trunc('quarter', first_purchase(p)::timestamp)::date, cohort_retention(p, 'month', date '2025-06-30')::text
+      FROM profiles GROUP BY 1$$,
+    'cohort_start groups the same cohorts as date_trunc');
+SELECT throws_ok($$SELECT period_start(date '2024-05-05', '30 days')$$, '22023', NULL,
+                 'period_start: a rolling period has no calendar start');
+SELECT throws_ok($$SELECT cohort_start(p, 'fortnight') FROM profiles$$, '22023', NULL,
+                 'cohort_start: unknown period');
+SELECT throws_ok($$SELECT period_start(date '4714-11-24 BC', 'year')$$, '22008', NULL,
+                 'period_start: a period starting before the first valid date is out of range');
+SELECT is(ARRAY[period_start('infinity', 'week'), period_start('-infinity', 'month')],
+          ARRAY['infinity'::date, '-infinity'::date], 'period_start: infinite dates come back unchanged');
 
 SELECT * FROM finish();
 ROLLBACK;
