@@ -218,61 +218,137 @@ btyd_check_customer(int kind, double x, double y, double z)
 	btyd_check_cell(kind, &c, ERRCODE_INVALID_PARAMETER_VALUE);
 }
 
-/* per call site: the model kind and the last model values read */
+/*
+ * What a prediction call site remembers of the model value in one argument:
+ * the bytes of the value it last parsed, its kind and its parameters.  A
+ * scoring query passes the same model on every row, so after the first row
+ * a memcmp of the value's bytes replaces the detoast copy (models read from
+ * a table arrive with a short header), the type lookup and the parse.
+ */
+typedef struct ModelSlot
+{
+	uint32		len;			/* bytes cached, 0 if none */
+	Oid			typid;			/* type of the value last parsed */
+	int			kind;
+	double		par[4];
+	char		bytes[256];		/* the value's data after its varlena header */
+} ModelSlot;
+
 typedef struct ModelCache
 {
-	Oid			typid;
-	int			kind;
-	uint32		len[2];
-	char		bytes[2][256];
-	double		par[2][4];
+	ModelSlot	slot[2];		/* arguments 0 and 1 */
+	void	   *memo;			/* btyd_predict.c's per-call-site memo */
 } ModelCache;
 
 /*
- * btyd_cache - the call site's ModelCache.
+ * btyd_kind_of_type - the model kind of a composite type, from its name.
  */
-static ModelCache *
-btyd_cache(FunctionCallInfo fcinfo)
+static int
+btyd_kind_of_type(Oid typid)
 {
-	if (fcinfo->flinfo->fn_extra == NULL)
-		fcinfo->flinfo->fn_extra = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(ModelCache));
-	return (ModelCache *) fcinfo->flinfo->fn_extra;
-}
-
-/*
- * btyd_model_kind - the kind of the model value in argument argno, from
- * its type name (cached per call site).
- */
-int
-btyd_model_kind(FunctionCallInfo fcinfo, int argno)
-{
-	HeapTupleHeader td = PG_GETARG_HEAPTUPLEHEADER(argno);
-	Oid			typid = HeapTupleHeaderGetTypeId(td);
-	ModelCache *mc = btyd_cache(fcinfo);
+	HeapTuple	tp = SearchSysCache1(TYPEOID, ObjectIdGetDatum(typid));
 	char	   *name;
-	int			k;
 
-	if (mc->typid == typid && typid != InvalidOid)
-		return mc->kind;
-	{
-		HeapTuple	tp = SearchSysCache1(TYPEOID, ObjectIdGetDatum(typid));
-
-		if (!HeapTupleIsValid(tp))
-			elog(ERROR, "cache lookup failed for type %u", typid);
-		name = pstrdup(NameStr(((Form_pg_type) GETSTRUCT(tp))->typname));
-		ReleaseSysCache(tp);
-	}
-	for (k = BTYD_BGNBD; k <= BTYD_GG; k++)
+	if (!HeapTupleIsValid(tp))
+		elog(ERROR, "cache lookup failed for type %u", typid);
+	name = pstrdup(NameStr(((Form_pg_type) GETSTRUCT(tp))->typname));
+	ReleaseSysCache(tp);
+	for (int k = BTYD_BGNBD; k <= BTYD_GG; k++)
 		if (strcmp(name, model_types[k]) == 0)
-		{
-			mc->typid = typid;
-			mc->kind = k;
 			return k;
-		}
 	ereport(ERROR,
 			(errcode(ERRCODE_DATATYPE_MISMATCH),
 			 errmsg("%s is not a BTYD model type", name)));
 	return 0;
+}
+
+/*
+ * btyd_model_slot - the parsed model value of argument argno (0 or 1):
+ * kind and parameters, each parameter checked to be positive and finite.
+ */
+static ModelSlot *
+btyd_model_slot(FunctionCallInfo fcinfo, int argno)
+{
+	ModelSlot  *s;
+	struct varlena *v;
+	uint32		plen;
+	HeapTupleHeader td;
+	HeapTupleData tup;
+	TupleDesc	tupdesc;
+	int			np;
+
+	if (argno < 0 || argno > 1)
+		elog(ERROR, "model argument %d out of range", argno);
+	if (fcinfo->flinfo->fn_extra == NULL)
+		fcinfo->flinfo->fn_extra = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(ModelCache));
+	s = &((ModelCache *) fcinfo->flinfo->fn_extra)->slot[argno];
+
+	/* uncompressed, possibly with a short header: no copy */
+	v = pg_detoast_datum_packed((struct varlena *) DatumGetPointer(PG_GETARG_DATUM(argno)));
+	plen = VARSIZE_ANY_EXHDR(v);
+	if (s->len != 0 && s->len == plen && memcmp(s->bytes, VARDATA_ANY(v), plen) == 0)
+		return s;
+
+	s->len = 0;
+	td = (HeapTupleHeader) PG_DETOAST_DATUM(PG_GETARG_DATUM(argno));
+	if (s->typid != HeapTupleHeaderGetTypeId(td) || s->typid == InvalidOid)
+	{
+		s->kind = btyd_kind_of_type(HeapTupleHeaderGetTypeId(td));
+		s->typid = HeapTupleHeaderGetTypeId(td);
+	}
+	np = btyd_nparams(s->kind);
+	tupdesc = lookup_rowtype_tupdesc(HeapTupleHeaderGetTypeId(td), HeapTupleHeaderGetTypMod(td));
+	tup.t_len = HeapTupleHeaderGetDatumLength(td);
+	ItemPointerSetInvalid(&(tup.t_self));
+	tup.t_tableOid = InvalidOid;
+	tup.t_data = td;
+	for (int i = 0; i < np; i++)
+	{
+		bool		isnull;
+		Datum		d = heap_getattr(&tup, i + 1, tupdesc, &isnull);
+
+		s->par[i] = isnull ? NAN : DatumGetFloat8(d);
+		if (!(s->par[i] > 0) || !isfinite(s->par[i]))
+		{
+			const char *name = NameStr(TupleDescAttr(tupdesc, i)->attname);
+
+			ReleaseTupleDesc(tupdesc);
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("invalid %s: parameter %s must be positive and finite",
+							model_types[s->kind], name),
+					 errhint("Use a model returned by the fit (check converged), or positive finite parameters.")));
+		}
+	}
+	ReleaseTupleDesc(tupdesc);
+	if (plen <= sizeof(s->bytes))
+	{
+		memcpy(s->bytes, VARDATA_ANY(v), plen);
+		s->len = plen;
+	}
+	return s;
+}
+
+/*
+ * btyd_memo_slot - where a prediction function keeps its per-call-site
+ * memo (NULL until it makes one in fn_mcxt); shares fn_extra with the
+ * model cache.
+ */
+void	  **
+btyd_memo_slot(FunctionCallInfo fcinfo)
+{
+	if (fcinfo->flinfo->fn_extra == NULL)
+		fcinfo->flinfo->fn_extra = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(ModelCache));
+	return &((ModelCache *) fcinfo->flinfo->fn_extra)->memo;
+}
+
+/*
+ * btyd_model_kind - the kind of the model value in argument argno.
+ */
+int
+btyd_model_kind(FunctionCallInfo fcinfo, int argno)
+{
+	return btyd_model_slot(fcinfo, argno)->kind;
 }
 
 /*
@@ -798,55 +874,18 @@ lifecycle_btyd_combine(PG_FUNCTION_ARGS)
 }
 
 /*
- * btyd_read_model - the parameters of a model value (the first fields of
- * its composite), each checked to be positive and finite.
+ * btyd_read_model - the parameters of the model value in argument argno
+ * (the first fields of its composite, checked positive and finite), which
+ * must be of the given kind.
  */
 void
 btyd_read_model(FunctionCallInfo fcinfo, int argno, int kind, double *par)
 {
-	HeapTupleHeader td = PG_GETARG_HEAPTUPLEHEADER(argno);
-	TupleDesc	tupdesc;
-	HeapTupleData tup;
-	int			np = btyd_nparams(kind),
-				i;
-	ModelCache *mc = btyd_cache(fcinfo);
-	uint32		len = HeapTupleHeaderGetDatumLength(td);
+	ModelSlot  *s = btyd_model_slot(fcinfo, argno);
 
-	/* the same model value as on the previous call: reuse its parameters */
-	if (argno < 2 && mc->len[argno] == len && len <= sizeof(mc->bytes[argno]) &&
-		memcmp(mc->bytes[argno], td, len) == 0)
-	{
-		memcpy(par, mc->par[argno], sizeof(double) * np);
-		return;
-	}
-	tupdesc = lookup_rowtype_tupdesc(HeapTupleHeaderGetTypeId(td), HeapTupleHeaderGetTypMod(td));
-	tup.t_len = HeapTupleHeaderGetDatumLength(td);
-	ItemPointerSetInvalid(&(tup.t_self));
-	tup.t_tableOid = InvalidOid;
-	tup.t_data = td;
-	for (i = 0; i < np; i++)
-	{
-		bool		isnull;
-		Datum		d = heap_getattr(&tup, i + 1, tupdesc, &isnull);
-
-		par[i] = isnull ? NAN : DatumGetFloat8(d);
-		if (!(par[i] > 0) || !isfinite(par[i]))
-		{
-			const char *name = NameStr(TupleDescAttr(tupdesc, i)->attname);
-
-			ReleaseTupleDesc(tupdesc);
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("invalid %s: parameter %s must be positive and finite",
-							model_types[kind], name),
-					 errhint("Use a model returned by the fit (check converged), or positive finite parameters.")));
-		}
-	}
-	ReleaseTupleDesc(tupdesc);
-	if (argno < 2 && len <= sizeof(mc->bytes[argno]))
-	{
-		memcpy(mc->bytes[argno], td, len);
-		mc->len[argno] = len;
-		memcpy(mc->par[argno], par, sizeof(double) * np);
-	}
+	if (s->kind != kind)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("expected a %s, got a %s", model_types[kind], model_types[s->kind])));
+	memcpy(par, s->par, sizeof(double) * btyd_nparams(kind));
 }

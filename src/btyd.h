@@ -85,6 +85,7 @@ extern int	btyd_nparams(int kind);
 extern void btyd_read_model(FunctionCallInfo fcinfo, int argno, int kind,
 							double *par);
 extern void btyd_check_customer(int kind, double x, double y, double z);
+extern void **btyd_memo_slot(FunctionCallInfo fcinfo);
 extern int	btyd_model_kind(FunctionCallInfo fcinfo, int argno);
 extern double btyd_pareto_log_a0(const double *par, double x, double tx,
 								 double T);

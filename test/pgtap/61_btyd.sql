@@ -3,7 +3,7 @@
 -- robustness of predictions at the edges, bad input with SQLSTATEs.
 \set ON_ERROR_STOP 1
 BEGIN;
-SELECT plan(70);
+SELECT plan(74);
 SET LOCAL TimeZone = 'UTC';
 
 -- 1. Recovery: 60,000 demo customers simulated from BG/NBD (r, alpha, a, b) and
@@ -192,6 +192,48 @@ FROM (SELECT customer_value(mm, gg, x, tx, t, 20, 52, 0.01, 4.345) v,
                                                       - expected_purchases(pn, (i - 1) * 4.345, x, tx, t)) / 1.01 ^ i)
                                           FROM generate_series(1, 12) i)
       FROM edge, edge_models) s;
+
+-- 5b. The per-call-site series memo (BG/NBD, MBG/NBD expected_purchases and
+-- customer_value remember the series per (frequency, T)) changes no value: scoring
+-- with one model (memo used) equals scoring where every row alternates between two
+-- models (the memo starts over on each row), exactly, for every customer.
+SET LOCAL max_parallel_workers_per_gather = 0;
+CREATE TEMP TABLE memo_models AS
+SELECT bg, gg, mbg, ROW((bg).r * 1.5, (bg).alpha, (bg).a, (bg).b, 0, 0, true, 0, 0, 0, 0)::bgnbd_model AS bg2,
+       ROW((mbg).r * 1.5, (mbg).alpha, (mbg).a, (mbg).b, 0, 0, true, 0, 0, 0, 0)::mbgnbd_model AS mbg2
+FROM sim_fit;
+-- the memo judges its hit rate after 20,000 lookups: a population where every
+-- customer has a different T switches it off midway
+CREATE TEMP TABLE memo_distinct AS
+SELECT -i AS customer_id, (i % 4)::float8 AS frequency, CASE WHEN i % 4 = 0 THEN 0 ELSE 10 + i / 3000.0 END AS recency,
+       20 + i / 1000.0 AS t, CASE WHEN i % 4 = 0 THEN 0 ELSE 25.0 END AS monetary
+FROM generate_series(1, 30000) i;
+CREATE TEMP TABLE memo_in AS
+SELECT customer_id, frequency, recency, t, monetary FROM public.lc_btyd_sim
+UNION ALL SELECT * FROM memo_distinct;
+CREATE TEMP TABLE memo_on AS
+SELECT customer_id, expected_purchases(bg, 52, frequency, recency, t) AS e,
+       customer_value(bg, gg, frequency, recency, t, monetary, 52, 0.01, 4.345) AS v,
+       expected_purchases(mbg, 39, frequency, recency, t) AS em,
+       customer_value(mbg, gg, frequency, recency, t, monetary, 26, 0.02, 2) AS vm
+FROM memo_in, memo_models;
+CREATE TEMP TABLE memo_off AS
+SELECT customer_id, k, expected_purchases(b, 52, frequency, recency, t) AS e,
+       customer_value(b, gg, frequency, recency, t, monetary, 52, 0.01, 4.345) AS v,
+       expected_purchases(mb, 39, frequency, recency, t) AS em,
+       customer_value(mb, gg, frequency, recency, t, monetary, 26, 0.02, 2) AS vm
+FROM (SELECT i.*, k, CASE k WHEN 1 THEN bg ELSE bg2 END AS b, CASE k WHEN 1 THEN mbg ELSE mbg2 END AS mb, gg
+      FROM memo_in i, memo_models, generate_series(1, 2) k ORDER BY customer_id, k OFFSET 0) q;
+SELECT is((SELECT count(*) FROM memo_off WHERE k = 1), (SELECT count(*) FROM memo_on), 'memo check: every customer scored both ways');
+SELECT is_empty($$SELECT customer_id FROM memo_on a JOIN memo_off b USING (customer_id)
+                  WHERE b.k = 1 AND customer_id > 0 AND (a.e <> b.e OR a.v <> b.v OR a.em <> b.em OR a.vm <> b.vm)$$,
+                'memo: BG/NBD and MBG/NBD expected_purchases and customer_value equal without the memo (60,000 demo customers)');
+SELECT is_empty($$SELECT customer_id FROM memo_on a JOIN memo_off b USING (customer_id)
+                  WHERE b.k = 1 AND customer_id < 0 AND (a.e <> b.e OR a.v <> b.v OR a.em <> b.em OR a.vm <> b.vm)$$,
+                'memo: equal without the memo where every customer has a different T (memo switches off)');
+SELECT ok((SELECT count(*) FROM memo_off a JOIN memo_off b USING (customer_id) WHERE a.k = 1 AND b.k = 2 AND a.e <> b.e)
+          > 0.95 * (SELECT count(*) FROM memo_on), 'memo check: the alternating models really differ on (nearly) every row');
+RESET max_parallel_workers_per_gather;
 
 -- 6. Bad input: SQLSTATE and hint
 SELECT throws_ok($$SELECT bgnbd_fit(-1, 0, 10)$$, '22023', NULL, 'negative frequency: 22023');
