@@ -817,6 +817,22 @@ lifecycle_btyd_combine(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("penalizer must be the same on every row (%g and %g)", a->penalizer, b->penalizer),
 				 errhint("Pass the penalizer as a constant.")));
+	/*
+	 * Partial states arrive with an unsorted tail: sort each tail on its own
+	 * (our state in place, the input in a copy) so that one linear merge
+	 * follows, instead of sorting all of b's cells again inside a.
+	 */
+	if (a->n > 0 && b->nsorted != b->n)
+	{
+		BtydHist   *t = (BtydHist *) palloc(BTYD_SIZE(b->n));
+
+		memcpy(t, b, BTYD_SIZE(b->n));
+		SET_VARSIZE(t, BTYD_SIZE(b->n));
+		btyd_compact(t);
+		b = t;
+	}
+	if (a->n > 0 && a->nsorted != a->n)
+		btyd_compact(a);
 	/* a new or grown state is made here; the executor copies it */
 	if (a->nsorted == a->n && b->nsorted == b->n && a->n > 0)
 	{

@@ -676,19 +676,90 @@ standard_errors(FitData *fd, const double *lp, double *se)
 	return true;
 }
 
-/* a value with the cell (2 i for recency, 2 i + 1 for T) it came from */
-typedef struct ValRef
+/*
+ * ValueMap - open-addressing map from a double to its index in fd->v, for
+ * finding the distinct recency and T values of a histogram in one pass
+ * (there are few: T and recency take one value per day of the data).
+ */
+typedef struct ValueMap
 {
-	double		v;
-	int32		ref;
-} ValRef;
+	uint32		mask;			/* slots - 1 */
+	uint32		used;
+	double	   *key;
+	int32	   *idx;			/* -1: empty */
+} ValueMap;
 
-#define ST_SORT sort_valref
-#define ST_ELEMENT_TYPE ValRef
-#define ST_COMPARE(a, b) ((a)->v < (b)->v ? -1 : ((a)->v > (b)->v ? 1 : 0))
-#define ST_SCOPE static
-#define ST_DEFINE
-#include "lib/sort_template.h"
+/*
+ * value_hash - slot hash of a double.
+ */
+static inline uint32
+value_hash(double v)
+{
+	uint64		a;
+
+	memcpy(&a, &v, sizeof(a));
+	a ^= a >> 33;
+	a *= UINT64CONST(0xFF51AFD7ED558CCD);
+	a ^= a >> 33;
+	return (uint32) a;
+}
+
+/*
+ * valuemap_init - an empty map with the given slots (a power of two).
+ */
+static void
+valuemap_init(ValueMap *m, uint32 slots)
+{
+	m->mask = slots - 1;
+	m->used = 0;
+	m->key = palloc(sizeof(double) * slots);
+	m->idx = palloc(sizeof(int32) * slots);
+	memset(m->idx, 0xff, sizeof(int32) * slots);
+}
+
+/*
+ * value_index - the index of v in fd->v, appending it when new.
+ */
+static int32
+value_index(FitData *fd, ValueMap *m, double v)
+{
+	uint32		i = value_hash(v) & m->mask;
+
+	while (m->idx[i] >= 0)
+	{
+		if (m->key[i] == v)
+			return m->idx[i];
+		i = (i + 1) & m->mask;
+	}
+	if ((m->used + 1) * 2 > m->mask + 1)
+	{
+		ValueMap	g;
+
+		valuemap_init(&g, (m->mask + 1) * 2);
+		for (uint32 j = 0; j <= m->mask; j++)
+			if (m->idx[j] >= 0)
+			{
+				uint32		k = value_hash(m->key[j]) & g.mask;
+
+				while (g.idx[k] >= 0)
+					k = (k + 1) & g.mask;
+				g.key[k] = m->key[j];
+				g.idx[k] = m->idx[j];
+				g.used++;
+			}
+		pfree(m->key);
+		pfree(m->idx);
+		*m = g;
+		i = value_hash(v) & m->mask;
+		while (m->idx[i] >= 0)
+			i = (i + 1) & m->mask;
+	}
+	m->key[i] = v;
+	m->idx[i] = fd->nv;
+	m->used++;
+	fd->v[fd->nv] = v;
+	return fd->nv++;
+}
 
 /*
  * prepare - sort out groups by x, distinct recency / T values (NBD
@@ -722,32 +793,22 @@ prepare(FitData *fd, const BtydHist *h)
 	fd->gstart[fd->ng] = h->n;
 	if (h->kind == BTYD_BGNBD || h->kind == BTYD_MBGNBD)
 	{
-		/* distinct recency and T values: sort (value, reference) pairs once */
-		ValRef	   *all = palloc(sizeof(ValRef) * 2 * h->n);
+		/* distinct recency and T values, in order of first appearance */
+		ValueMap	map;
 
+		valuemap_init(&map, 1024);
+		fd->v = palloc(sizeof(double) * 2 * Max(h->n, 1));
+		fd->iy = palloc(sizeof(int) * Max(h->n, 1));
+		fd->iz = palloc(sizeof(int) * Max(h->n, 1));
+		fd->nv = 0;
 		for (i = 0; i < h->n; i++)
 		{
-			all[2 * i].v = h->c[i].y;
-			all[2 * i].ref = 2 * i;
-			all[2 * i + 1].v = h->c[i].z;
-			all[2 * i + 1].ref = 2 * i + 1;
+			fd->iy[i] = value_index(fd, &map, h->c[i].y);
+			fd->iz[i] = value_index(fd, &map, h->c[i].z);
 		}
-		sort_valref(all, 2 * h->n);
-		fd->v = palloc(sizeof(double) * 2 * h->n);
-		fd->iy = palloc(sizeof(int) * h->n);
-		fd->iz = palloc(sizeof(int) * h->n);
-		k = 0;
-		for (i = 0; i < 2 * h->n; i++)
-		{
-			if (k == 0 || all[i].v != fd->v[k - 1])
-				fd->v[k++] = all[i].v;
-			if (all[i].ref & 1)
-				fd->iz[all[i].ref >> 1] = k - 1;
-			else
-				fd->iy[all[i].ref >> 1] = k - 1;
-		}
-		pfree(all);
-		fd->nv = k;
+		pfree(map.key);
+		pfree(map.idx);
+		k = fd->nv;
 		fd->lv = palloc(sizeof(double) * k);
 		fd->iv = palloc(sizeof(double) * k);
 	}
