@@ -11,13 +11,17 @@ sh test/deps.sh build
 make -s >/dev/null
 make -s install >/dev/null
 mkdir -p bench/out
-# BENCH_ONLY=funnel runs only bench/*funnel*.sql (plus the setup and the report)
+# BENCH_ONLY=funnel runs only bench/*funnel*.sql (plus the setup and the report);
+# several parts: BENCH_ONLY="profile retention btyd"
 files=""
 for f in bench/[0-9][0-9]_*.sql; do
     case "$f" in
-        bench/00_*|bench/99_*) files="$files -f $f" ;;
-        *"${BENCH_ONLY:-}"*) files="$files -f $f" ;;
+        bench/00_*|bench/99_*) files="$files -f $f"; continue ;;
     esac
+    for part in ${BENCH_ONLY:-""}; do
+        case "$f" in *"$part"*) files="$files -f $f"; continue 2 ;; esac
+    done
+    [ -n "${BENCH_ONLY:-}" ] || files="$files -f $f"
 done
 chmod -R a+rwX bench/out 2>/dev/null || true
 set +e

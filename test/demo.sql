@@ -162,10 +162,11 @@ FROM models;
 \timing on
 CREATE TABLE customer_value AS
 SELECT customer_id, frequency, round(recency::numeric, 1) AS recency, round(t::numeric, 1) AS t,
-       p_alive(bg, frequency, recency, t) AS p_alive,
-       expected_purchases(bg, 52, frequency, recency, t) AS purchases_next_year,
-       customer_value(bg, gg, frequency, recency, t, monetary, 52, 0.01 / 4.345, 1) AS value_next_year
-FROM btyd_input, models;
+       p_alive((SELECT bg FROM models), frequency, recency, t) AS p_alive,
+       expected_purchases((SELECT bg FROM models), 52, frequency, recency, t) AS purchases_next_year,
+       customer_value((SELECT bg FROM models), (SELECT gg FROM models), frequency, recency, t, monetary,
+                      52, 0.01 / 4.345, 1) AS value_next_year
+FROM btyd_input;
 \timing off
 \echo '(the 10 most valuable customers over the next 52 weeks, 1% monthly discount)'
 SELECT customer_id, frequency, recency, t, round(p_alive::numeric, 3) AS p_alive,
