@@ -592,12 +592,42 @@ invert(double *a, int n)
 }
 
 /*
+ * hessian_fd - Hessian of the objective (per customer, penalty included)
+ * in log parameters at lp, by forward differences of the analytic
+ * gradient; g0 is the gradient at lp.  Models with a gradient only.
+ */
+static void
+hessian_fd(FitData *fd, const double *lp, const double *g0, double *H)
+{
+	int			n = fd->np,
+				i,
+				j;
+	double		h = 1e-5;
+
+	for (i = 0; i < n; i++)
+	{
+		double		t[MAXPAR],
+					gp[MAXPAR];
+
+		memcpy(t, lp, sizeof(double) * n);
+		t[i] = lp[i] + h;
+		objective(n, t, gp, fd);
+		for (j = 0; j < n; j++)
+			H[i * n + j] = (gp[j] - g0[j]) / h;
+	}
+	for (i = 0; i < n; i++)
+		for (j = 0; j < i; j++)
+			H[i * n + j] = H[j * n + i] = 0.5 * (H[i * n + j] + H[j * n + i]);
+}
+
+/*
  * standard_errors - delta-method standard errors: the Hessian of the total
  * negative log-likelihood in log parameters by finite differences, its
- * inverse, se_i = theta_i * sqrt(cov_ii).  False when not computable.
+ * inverse, se_i = theta_i * sqrt(cov_ii).  g0 is the unpenalised gradient
+ * at lp when the caller has it, else NULL.  False when not computable.
  */
 static bool
-standard_errors(FitData *fd, const double *lp, double *se)
+standard_errors(FitData *fd, const double *lp, const double *g0, double *se)
 {
 	double		H[MAXPAR * MAXPAR];
 	double		savepen = fd->pen;
@@ -610,23 +640,14 @@ standard_errors(FitData *fd, const double *lp, double *se)
 	fd->pen = 0;
 	if (has_gradient(fd->kind))
 	{
-		for (i = 0; i < n; i++)
+		if (g0 == NULL)
 		{
-			double		t[MAXPAR],
-						gp[MAXPAR];
-
-			/* forward differences of the analytic gradient */
-			if (i == 0)
-				objective(n, lp, gm, fd);
-			memcpy(t, lp, sizeof(double) * n);
-			t[i] = lp[i] + h;
-			objective(n, t, gp, fd);
-			for (j = 0; j < n; j++)
-				H[i * n + j] = (gp[j] - gm[j]) / h * fd->wsum;
+			objective(n, lp, gm, fd);
+			g0 = gm;
 		}
-		for (i = 0; i < n; i++)
-			for (j = 0; j < i; j++)
-				H[i * n + j] = H[j * n + i] = 0.5 * (H[i * n + j] + H[j * n + i]);
+		hessian_fd(fd, lp, g0, H);
+		for (i = 0; i < n * n; i++)
+			H[i] *= fd->wsum;
 	}
 	else
 	{
@@ -857,6 +878,32 @@ start_point(FitData *fd, double *lp)
 }
 
 /*
+ * finish_fit - the log-likelihood at lp (in ll) and whether lp is a
+ * converged interior optimum, given the objective's gradient g at lp.
+ */
+static bool
+finish_fit(FitData *fd, const double *lp, const double *g, double *ll)
+{
+	double		tol = has_gradient(fd->kind) ? 1e-5 : 1e-4;
+	double		p[MAXPAR],
+				gmax = 0;
+	bool		atbound = false;
+	int			i;
+
+	for (i = 0; i < fd->np; i++)
+	{
+		p[i] = exp(lp[i]);
+		gmax = Max(gmax, fabs(g[i]));
+		if (fabs(lp[i]) > LOGBOUND - 1e-3)
+			atbound = true;
+	}
+	*ll = model_ll(fd, p, NULL);
+	if (!isfinite(*ll) || fd->best_f >= 1e300)
+		return false;
+	return gmax < tol && !atbound;
+}
+
+/*
  * fit_model - maximise the likelihood (from lp when warm, else from the
  * moment-based start); returns the log parameters in lp,
  * whether the fit converged, and the log-likelihood at lp.
@@ -864,13 +911,10 @@ start_point(FitData *fd, double *lp)
 static bool
 fit_model(FitData *fd, double *lp, double *ll, bool warm)
 {
-	double		g[MAXPAR],
-				p[MAXPAR];
+	double		g[MAXPAR];
 	double		tol = has_gradient(fd->kind) ? 1e-5 : 1e-4;
 	double		gmax = INFINITY;
-	int			i,
-				round;
-	bool		atbound = false;
+	int			round;
 
 	if (!warm)
 		start_point(fd, lp);
@@ -891,16 +935,73 @@ fit_model(FitData *fd, double *lp, double *ll, bool warm)
 			break;
 	}
 	elog(DEBUG1, "fit: %d evals, gmax %g", fd->nevals, gmax);
-	for (i = 0; i < fd->np; i++)
+	return finish_fit(fd, lp, g, ll);
+}
+
+/*
+ * newton_polish - from lp near the optimum, Newton steps with a fixed
+ * inverse Hessian Hinv (from the subsample fit: the per-customer objective
+ * of a 1-in-k sample has nearly the same curvature), one gradient
+ * evaluation each, halving a step that does not decrease the objective.
+ * Converges linearly with a small rate when Hinv is close, where L-BFGS
+ * starting without curvature needs a dozen evaluations.  On success
+ * returns true with lp at a point where max |gradient| < POLISH_TOL and
+ * that gradient in g; false (lp at the best point seen) when the steps
+ * stop making progress, so that the caller falls back to L-BFGS.
+ */
+#define POLISH_TOL	1e-9
+#define POLISH_ITER	10
+
+static bool
+newton_polish(FitData *fd, double *lp, const double *Hinv, double *g)
+{
+	int			n = fd->np,
+				it,
+				i,
+				j;
+	double		f = objective(n, lp, g, fd);
+
+	for (it = 0; it < POLISH_ITER; it++)
 	{
-		p[i] = exp(lp[i]);
-		if (fabs(lp[i]) > LOGBOUND - 1e-3)
-			atbound = true;
+		double		gmax = 0,
+					step[MAXPAR],
+					t[MAXPAR],
+					gt[MAXPAR],
+					ft = INFINITY,
+					lam = 1;
+		int			ls;
+
+		for (i = 0; i < n; i++)
+			gmax = Max(gmax, fabs(g[i]));
+		if (!isfinite(f) || !isfinite(gmax))
+			return false;
+		if (gmax < POLISH_TOL)
+		{
+			elog(DEBUG1, "polish: %d steps, %d evals, gmax %g", it, fd->nevals, gmax);
+			return true;
+		}
+		for (i = 0; i < n; i++)
+		{
+			step[i] = 0;
+			for (j = 0; j < n; j++)
+				step[i] -= Hinv[i * n + j] * g[j];
+		}
+		for (ls = 0; ls < 6; ls++, lam *= 0.5)
+		{
+			for (i = 0; i < n; i++)
+				t[i] = Min(Max(lp[i] + lam * step[i], -LOGBOUND), LOGBOUND);
+			ft = objective(n, t, gt, fd);
+			/* near the optimum f changes by ~gmax^2: allow rounding noise */
+			if (ft <= f + 1e-15 * fabs(f))
+				break;
+		}
+		if (!(ft <= f + 1e-15 * fabs(f)))
+			return false;
+		memcpy(lp, t, sizeof(double) * n);
+		memcpy(g, gt, sizeof(double) * n);
+		f = ft;
 	}
-	*ll = model_ll(fd, p, NULL);
-	if (!isfinite(*ll) || fd->best_f >= 1e300)
-		return false;
-	return gmax < tol && !atbound;
+	return false;
 }
 
 /*
@@ -919,9 +1020,12 @@ btyd_final(FunctionCallInfo fcinfo, int kind)
 				se[MAXPAR],
 				ll;
 	bool		conv,
-				have_se = false;
+				have_se = false,
+				polished = false;
 	int			np = btyd_nparams(kind),
 				i;
+	double		g[MAXPAR],
+				lp0[MAXPAR];
 
 	btyd_check_header(h);
 	if (h->kind != kind)
@@ -968,12 +1072,31 @@ btyd_final(FunctionCallInfo fcinfo, int kind)
 		memset(&fs, 0, sizeof(fs));
 		prepare(&fs, sub);
 		fit_model(&fs, lp, &subll, false);
-		conv = fit_model(&fd, lp, &ll, isfinite(subll));
+		polished = false;
+		if (isfinite(subll) && has_gradient(kind))
+		{
+			/* Newton steps on all cells with the subsample's curvature */
+			double		Hs[MAXPAR * MAXPAR];
+
+			objective(np, lp, g, &fs);
+			hessian_fd(&fs, lp, g, Hs);
+			if (invert(Hs, np))
+			{
+				memcpy(lp0, lp, sizeof(lp0));
+				polished = newton_polish(&fd, lp, Hs, g);
+				if (!polished)
+					memcpy(lp, fd.best_f < 1e300 ? fd.best_x : lp0, sizeof(double) * np);
+			}
+		}
+		if (polished)
+			conv = finish_fit(&fd, lp, g, &ll);
+		else
+			conv = fit_model(&fd, lp, &ll, isfinite(subll));
 	}
 	else
 		conv = fit_model(&fd, lp, &ll, false);
 	if (isfinite(ll))
-		have_se = standard_errors(&fd, lp, se);
+		have_se = standard_errors(&fd, lp, polished && fd.pen == 0 ? g : NULL, se);
 	for (i = 0; i < np; i++)
 	{
 		double		v = exp(lp[i]);
