@@ -109,27 +109,44 @@ btyd_compact(BtydHist *h)
 		return;
 	if (h->nsorted > 0)
 	{
-		/* sort the tail only, then merge it with the sorted prefix */
-		BtydCell   *m = palloc(sizeof(BtydCell) * h->n);
-		int			a = 0,
-					b = h->nsorted;
+		/*
+		 * Sort the tail only, then merge it with the sorted prefix from the
+		 * back, in place: only the tail is copied out, and the merged cells
+		 * end at the top of the array (moved down if equal cells merged).
+		 */
+		int			P = h->nsorted,
+					T = h->n - h->nsorted;
+		BtydCell   *tail = palloc(sizeof(BtydCell) * T);
+		int			a = P - 1,
+					b = T - 1,
+					w = h->n;	/* cells [w, n) are merged */
 
-		sort_cells(h->c + h->nsorted, h->n - h->nsorted);
-		while (a < h->nsorted || b < h->n)
+		sort_cells(h->c + P, T);
+		memcpy(tail, h->c + P, sizeof(BtydCell) * T);
+		while (b >= 0)
 		{
 			BtydCell   *c;
 
-			if (b >= h->n || (a < h->nsorted && cell_cmp(&h->c[a], &h->c[b]) <= 0))
-				c = &h->c[a++];
+			if (a >= 0 && cell_cmp(&h->c[a], &tail[b]) > 0)
+				c = &h->c[a--];
 			else
-				c = &h->c[b++];
-			if (k > 0 && cell_cmp(&m[k - 1], c) == 0)
-				m[k - 1].w += c->w;
+				c = &tail[b--];
+			if (w < h->n && cell_cmp(&h->c[w], c) == 0)
+				h->c[w].w += c->w;
 			else
-				m[k++] = *c;
+				h->c[--w] = *c;
 		}
-		memcpy(h->c, m, sizeof(BtydCell) * k);
-		pfree(m);
+		/* the rest of the prefix is in place below w unless cells merged */
+		if (a >= 0 && w < h->n && cell_cmp(&h->c[w], &h->c[a]) == 0)
+		{
+			/* the largest remaining prefix cell equals the lowest merged one */
+			h->c[w].w += h->c[a].w;
+			a--;
+		}
+		k = a + 1 + (h->n - w);
+		if (w != a + 1)
+			memmove(h->c + a + 1, h->c + w, sizeof(BtydCell) * (h->n - w));
+		pfree(tail);
 	}
 	else
 	{

@@ -3,7 +3,7 @@
 -- robustness of predictions at the edges, bad input with SQLSTATEs.
 \set ON_ERROR_STOP 1
 BEGIN;
-SELECT plan(76);
+SELECT plan(78);
 SET LOCAL TimeZone = 'UTC';
 
 -- 1. Recovery: 60,000 demo customers simulated from BG/NBD (r, alpha, a, b) and
@@ -43,6 +43,20 @@ SELECT ok(bool_and(btyd_log_likelihood(hg, (SELECT array_agg(CASE WHEN j = i THE
           'Gamma-Gamma fit (subsample start + Newton polish) is a local maximum')
 FROM sim_hist, sim_fit, LATERAL (SELECT ARRAY[(gg).p, (gg).q, (gg).gamma] AS base) b,
      generate_series(1, 3) i, unnest(ARRAY[1.001, 0.999]) f;
+-- the histogram holds exactly the plain-SQL distinct cells and counts, whatever the
+-- row order (rows fed in a scrambled order: many in-place merges of sorted tails)
+SELECT set_eq(
+    $$SELECT (c->>0)::float8 AS x, (c->>1)::float8 AS y, (c->>2)::float8 AS z, (c->>3)::float8 AS w
+      FROM (SELECT bgnbd_histogram(frequency, recency, t ORDER BY md5(customer_id::text))::text::jsonb AS j
+            FROM public.lc_btyd_sim) h, jsonb_array_elements(j->'cells') c$$,
+    $$SELECT frequency::float8 AS x, recency AS y, t AS z, count(*)::float8 AS w FROM public.lc_btyd_sim GROUP BY 1, 2, 3$$,
+    'bgnbd_histogram cells = GROUP BY (frequency, recency, t) counts');
+SELECT set_eq(
+    $$SELECT (c->>0)::float8 AS x, (c->>1)::float8 AS y, (c->>3)::float8 AS w
+      FROM (SELECT gamma_gamma_histogram(frequency, monetary ORDER BY md5(customer_id::text))::text::jsonb AS j
+            FROM public.lc_btyd_sim) h, jsonb_array_elements(j->'cells') c$$,
+    $$SELECT frequency::float8 AS x, monetary AS y, count(*)::float8 AS w FROM public.lc_btyd_sim WHERE frequency > 0 GROUP BY 1, 2$$,
+    'gamma_gamma_histogram cells = GROUP BY (frequency, monetary) counts of repeat buyers');
 -- a second parameter set, far from CDNOW's
 CREATE TEMP TABLE sim2 AS
 SELECT (btyd_summary(customer_profile(ordered_at, amount), date '2025-12-31', '7 days')).*
