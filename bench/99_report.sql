@@ -12,9 +12,13 @@ SELECT q.id, q.label, round(m.ms::numeric) AS median_ms, round(m.min_ms::numeric
        round(m.max_ms::numeric) AS max_ms
 FROM bench_query q JOIN bench_median m USING (id) ORDER BY q.id;
 
-\echo '== ratios (medians) =='
+-- value: from medians; from_mins: the same ratio from each query's fastest run, the
+-- steadier figure on a shared machine, where other tenants slow some runs a lot
+\echo '== ratios (medians; from_mins = from the fastest runs) =='
 SELECT r.name AS ratio,
        round(((SELECT min(ms) FROM bench_median WHERE id = ANY (r.num))
               / (SELECT min(ms) FROM bench_median WHERE id = ANY (r.den)))::numeric, 2) AS value,
+       round(((SELECT min(min_ms) FROM bench_median WHERE id = ANY (r.num))
+              / (SELECT min(min_ms) FROM bench_median WHERE id = ANY (r.den)))::numeric, 2) AS from_mins,
        r.goal
 FROM bench_ratio r ORDER BY r.ord;

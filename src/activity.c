@@ -491,8 +491,7 @@ static int64
 ActivityIndex(int32 day, int unit)
 {
 	int			y,
-				m,
-				d;
+				m;
 
 	switch (unit)
 	{
@@ -502,7 +501,7 @@ ActivityIndex(int32 day, int unit)
 			/* 2000-01-03 (day 2) was a Monday */
 			return FloorDiv((int64) day - 2, 7);
 		default:
-			j2date(day + POSTGRES_EPOCH_JDATE, &y, &m, &d);
+			lc_day_year_month(day, &y, &m);
 			if (unit == AU_MONTH)
 				return (int64) y * 12 + (m - 1);
 			if (unit == AU_QUARTER)

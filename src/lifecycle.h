@@ -155,6 +155,27 @@ extern int	lc_hist_tag_start(const LcHist *h, int32 tag);
  * Day arithmetic and argument helpers (profile.c)
  * ----------------------------------------------------------------
  */
+/*
+ * lc_day_year_month - calendar year and month (1-12) of a day counted from
+ * 2000-01-01, proleptic Gregorian like the date type; the same answer as
+ * j2date with integer arithmetic only (400-year eras of 146097 days, years
+ * counted from March so that the leap day ends a year).  Hot in per-day
+ * loops (cohort and lifecycle periods), where j2date cost 15 % of a matrix.
+ */
+static inline void
+lc_day_year_month(int32 day, int *year, int *month)
+{
+	int64		z = (int64) day + 730425;	/* days since 0000-03-01 */
+	int64		era = (z >= 0 ? z : z - 146096) / 146097;
+	int64		doe = z - era * 146097; /* day of the era, 0..146096 */
+	int64		yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	int64		doy = doe - (365 * yoe + yoe / 4 - yoe / 100);	/* from March 1 */
+	int64		mp = (5 * doy + 2) / 153;	/* month from March, 0..11 */
+
+	*month = (int) (mp < 10 ? mp + 3 : mp - 9);
+	*year = (int) (yoe + era * 400 + (*month <= 2 ? 1 : 0));
+}
+
 extern int32 lc_timestamp_day(Timestamp ts);
 extern int32 lc_arg_day(FunctionCallInfo fcinfo, int argno, const char *argname);
 extern int32 lc_day_minus_interval(int32 day, Interval *span);

@@ -239,8 +239,7 @@ static int64
 CalendarIndex(int32 day, int unit)
 {
 	int			y,
-				m,
-				d;
+				m;
 
 	switch (unit)
 	{
@@ -250,7 +249,7 @@ CalendarIndex(int32 day, int unit)
 			/* 2000-01-03 (day 2) was a Monday */
 			return (int64) floor((day - 2) / 7.0);
 		default:
-			j2date(day + POSTGRES_EPOCH_JDATE, &y, &m, &d);
+			lc_day_year_month(day, &y, &m);
 			if (unit == RU_MONTH)
 				return (int64) y * 12 + (m - 1);
 			if (unit == RU_QUARTER)
@@ -948,8 +947,7 @@ static DateADT
 PeriodStartDay(DateADT day, int unit)
 {
 	int			y,
-				m,
-				d;
+				m;
 	int32		start;
 
 	if (DATE_NOT_FINITE(day))
@@ -962,7 +960,7 @@ PeriodStartDay(DateADT day, int unit)
 			start = (int32) (day - ((((int64) day - 2) % 7 + 7) % 7));
 			break;
 		default:
-			j2date(day + POSTGRES_EPOCH_JDATE, &y, &m, &d);
+			lc_day_year_month(day, &y, &m);
 			if (unit == RU_QUARTER)
 				m = (m - 1) / 3 * 3 + 1;
 			else if (unit == RU_YEAR)

@@ -2,7 +2,7 @@
 -- definitions (calendar months and weeks, rolling 30-day windows, censoring), on a
 -- generated store; and the parallel plan on real workers.
 BEGIN;
-SELECT plan(15);
+SELECT plan(16);
 SET LOCAL TimeZone = 'UTC';
 
 CREATE TEMP TABLE t AS
@@ -100,6 +100,10 @@ SELECT is_empty(
              unnest('{day,week,month,quarter,year}'::text[]) u
       WHERE period_start(g::date, u) <> date_trunc(u, g)::date$$,
     'period_start equals date_trunc(unit, d::timestamp)::date on every day 1990-2030');
+SELECT is_empty(
+    $$SELECT g.i, u FROM generate_series(-2000000, 2900000, 97) g(i), unnest('{month,quarter,year}'::text[]) u
+      WHERE period_start(date '2000-01-01' + g.i, u) <> date_trunc(u, (date '2000-01-01' + g.i)::timestamp)::date$$,
+    'period_start equals date_trunc from 3476 BC to AD 9939 (integer calendar arithmetic, leap centuries)');
 SELECT is_empty(
     $$SELECT customer_id, u FROM profiles, unnest('{day,week,month,quarter,year}'::text[]) u
       WHERE cohort_start(p, u) IS DISTINCT FROM period_start(first_purchase(p), u)$$,
