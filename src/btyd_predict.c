@@ -98,6 +98,24 @@ bgbb_log_l(const double *p, double x, double tx, double n)
 }
 
 /*
+ * nbd_series_params - the hypergeometric parameters of the BG/NBD or
+ * MBG/NBD conditional expectation for frequency x.
+ */
+static void
+nbd_series_params(int kind, const double *p, double x, double *A, double *B, double *C)
+{
+	double		r = p[0],
+				a = p[2],
+				b = p[3];
+	bool		mbg = kind == BTYD_MBGNBD;
+
+	/* Euler-transformed: (1-z)^(a-1) 2F1(A, a-1; C; z) */
+	*A = mbg ? a + b - r : a + b - 1 - r;
+	*B = a - 1;
+	*C = mbg ? a + b + x : a + b + x - 1;
+}
+
+/*
  * nbd_series - BG/NBD or MBG/NBD expected purchases in (T, T + t] of a
  * customer with frequency x and age T, given alive: the hypergeometric
  * part of the conditional expectation, which does not involve recency.
@@ -105,22 +123,17 @@ bgbb_log_l(const double *p, double x, double tx, double n)
 static double
 nbd_series(int kind, const double *p, double t, double x, double T)
 {
-	double		r = p[0],
-				al = p[1],
-				a = p[2],
-				b = p[3];
-	bool		mbg = kind == BTYD_MBGNBD;
+	double		A,
+				B,
+				C;
+	double		z = t / (p[1] + T + t);
+	double		H,
+				u;
 
-	/* Euler-transformed: (1-z)^(a-1) 2F1(A, a-1; C; z) */
-	double		A = mbg ? a + b - r : a + b - 1 - r;
-	double		C = mbg ? a + b + x : a + b + x - 1;
-	double		B = a - 1;
-	double		z = t / (al + T + t);
-	double		H = lc_hyp2f1_h(A, B, C, z);
-	double		u = log1p(-z) + lc_log1p_ratio(B, H);
-	double		R = lc_expm1_ratio(B, u);
-
-	return C * R;
+	nbd_series_params(kind, p, x, &A, &B, &C);
+	H = lc_hyp2f1_h(A, B, C, z);
+	u = log1p(-z) + lc_log1p_ratio(B, H);
+	return C * lc_expm1_ratio(B, u);
 }
 
 /*
@@ -609,23 +622,21 @@ static void
 nbd_expected_steps(int kind, const double *p, double x, double T, double step,
 				   double horizon, int K, double *out)
 {
-	double		r = p[0],
-				al = p[1],
-				a = p[2],
-				b = p[3];
-	bool		mbg = kind == BTYD_MBGNBD;
-	double		A = mbg ? a + b - r : a + b - 1 - r;
-	double		C = mbg ? a + b + x : a + b + x - 1;
-	double		B = a - 1;
+	double		al = p[1];
+	double		A,
+				B,
+				C;
 	double		z[64],
 				pw[64],
 				h[64];
 	double		coef,
 				zr,
-				kmin = fabs(A) + fabs(B) + 2;
+				kmin;
 	int			i;
 	long		k;
 
+	nbd_series_params(kind, p, x, &A, &B, &C);
+	kmin = fabs(A) + fabs(B) + 2;
 	for (i = 0; i < K; i++)
 	{
 		double		t = Min((i + 1) * step, horizon);
