@@ -487,7 +487,7 @@ FloorDiv(int64 a, int64 b)
  * ActivityIndex - monotone index of the calendar period containing day.
  * Weeks start on Monday (ISO, like date_trunc('week')).
  */
-static int64
+static inline int64
 ActivityIndex(int32 day, int unit)
 {
 	int			y,

@@ -235,7 +235,7 @@ PeriodName(int unit, int32 block_days)
  * CalendarIndex - monotone index of the calendar period containing day.
  * Weeks start on Monday (ISO, like date_trunc('week')).
  */
-static int64
+static inline int64
 CalendarIndex(int32 day, int unit)
 {
 	int			y,
