@@ -430,11 +430,11 @@ lifecycle_rstate_recv(PG_FUNCTION_ARGS)
 #define ACTIVITY_VERSION	1
 
 /* period units as stored (never renumber: they are on disk) */
-#define AU_DAY			1
-#define AU_WEEK			2
-#define AU_MONTH		3
-#define AU_QUARTER		4
-#define AU_YEAR			5
+#define AU_DAY			LC_UNIT_DAY
+#define AU_WEEK			LC_UNIT_WEEK
+#define AU_MONTH		LC_UNIT_MONTH
+#define AU_QUARTER		LC_UNIT_QUARTER
+#define AU_YEAR			LC_UNIT_YEAR
 
 static const char *const activity_unit_names[] = {
 	"", "day", "week", "month", "quarter", "year"
@@ -471,67 +471,6 @@ typedef struct ActivityData
 #define ACTIVITY_SIZE(n)	(ACTIVITY_HDRSZ + (Size) (n) * sizeof(ActivityCell))
 
 #define PG_GETARG_ACTIVITY_P(n) ((ActivityData *) PG_DETOAST_DATUM(PG_GETARG_DATUM(n)))
-
-/*
- * FloorDiv - a / b rounded towards minus infinity (b > 0).
- */
-static inline int64
-FloorDiv(int64 a, int64 b)
-{
-	int64		q = a / b;
-
-	return (a % b != 0 && a < 0) ? q - 1 : q;
-}
-
-/*
- * ActivityIndex - monotone index of the calendar period containing day.
- * Weeks start on Monday (ISO, like date_trunc('week')).
- */
-static inline int64
-ActivityIndex(int32 day, int unit)
-{
-	int			y,
-				m;
-
-	switch (unit)
-	{
-		case AU_DAY:
-			return day;
-		case AU_WEEK:
-			/* 2000-01-03 (day 2) was a Monday */
-			return FloorDiv((int64) day - 2, 7);
-		default:
-			lc_day_year_month(day, &y, &m);
-			if (unit == AU_MONTH)
-				return (int64) y * 12 + (m - 1);
-			if (unit == AU_QUARTER)
-				return (int64) y * 4 + (m - 1) / 3;
-			return y;
-	}
-}
-
-/*
- * ActivityStart - first day of the period with the given index.
- */
-static int32
-ActivityStart(int64 index, int unit)
-{
-	switch (unit)
-	{
-		case AU_DAY:
-			return (int32) index;
-		case AU_WEEK:
-			return (int32) (index * 7 + 2);
-		case AU_MONTH:
-			return date2j((int) FloorDiv(index, 12), (int) (index - FloorDiv(index, 12) * 12) + 1, 1)
-				- POSTGRES_EPOCH_JDATE;
-		case AU_QUARTER:
-			return date2j((int) FloorDiv(index, 4), (int) (index - FloorDiv(index, 4) * 4) * 3 + 1, 1)
-				- POSTGRES_EPOCH_JDATE;
-		default:
-			return date2j((int) index, 1, 1) - POSTGRES_EPOCH_JDATE;
-	}
-}
 
 /*
  * ActivityParseUnit - "day", "week", "month", "quarter" or "year"
@@ -660,15 +599,15 @@ ActivityRange(int unit, int32 from, int32 to, int32 *first_day, int *n)
 				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
 				 errmsg("activity_lifecycle range must lie between 0001-01-01 and 294276-12-31"),
 				 errhint("Pass real dates for \"from\" and \"to\".")));
-	fi = ActivityIndex(from, unit);
-	ti = ActivityIndex(to, unit);
+	fi = lc_calendar_index(from, unit);
+	ti = lc_calendar_index(to, unit);
 	if (ti - fi + 1 > ACTIVITY_MAX_PERIODS)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("activity_lifecycle range would exceed %d periods",
 						ACTIVITY_MAX_PERIODS),
 				 errhint("Use a shorter range or a longer period.")));
-	*first_day = ActivityStart(fi, unit);
+	*first_day = lc_calendar_start(fi, unit);
 	*n = (int) (ti - fi + 1);
 }
 
@@ -681,7 +620,7 @@ static void
 ActivityAddCustomer(ActivityData *a, const ProfileData *p, bool has_created,
 					int32 created_day)
 {
-	int64		base = ActivityIndex(a->first_day, a->unit);
+	int64		base = lc_calendar_index(a->first_day, a->unit);
 	int64		last = base + a->nperiods - 1;
 	int64		created = 0;
 	int64		prev = PG_INT64_MIN;	/* previous active period */
@@ -690,11 +629,11 @@ ActivityAddCustomer(ActivityData *a, const ProfileData *p, bool has_created,
 	if (p->ndays == 0)
 		return;
 	if (has_created)
-		created = ActivityIndex(created_day, a->unit);
+		created = lc_calendar_index(created_day, a->unit);
 
 	for (int i = 0; i < p->ndays; i++)
 	{
-		int64		k = ActivityIndex(p->days[i].day, a->unit);
+		int64		k = lc_calendar_index(p->days[i].day, a->unit);
 
 		if (k == prev)
 			continue;			/* same period as the previous purchase day */
@@ -775,10 +714,10 @@ lifecycle_activity_trans(PG_FUNCTION_ARGS)
 	}
 	else
 	{
-		int64		base = ActivityIndex(a->first_day, a->unit);
+		int64		base = lc_calendar_index(a->first_day, a->unit);
 
-		if (a->unit != unit || ActivityIndex(from, unit) != base ||
-			ActivityIndex(to, unit) != base + a->nperiods - 1)
+		if (a->unit != unit || lc_calendar_index(from, unit) != base ||
+			lc_calendar_index(to, unit) != base + a->nperiods - 1)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("activity_lifecycle period or range changed within a group"),
@@ -954,7 +893,7 @@ lifecycle_activity_in(PG_FUNCTION_ARGS)
 	lc_skip_space(&rd);
 	pos = rd.p;
 	first_day = lc_parse_date(&rd);
-	if (ActivityStart(ActivityIndex(first_day, unit), unit) != first_day)
+	if (lc_calendar_start(lc_calendar_index(first_day, unit), unit) != first_day)
 		lc_value_error(&rd, pos, "\"from\" is not the first day of a period");
 	lc_expect(&rd, ",");
 	lc_expect(&rd, "\"cells\"");
@@ -1073,7 +1012,7 @@ lifecycle_activity_recv(PG_FUNCTION_ARGS)
 	n = pq_getmsgint(msg, 4);
 	if (unit < AU_DAY || unit > AU_YEAR ||
 		first_day < ACTIVITY_MIN_DAY || first_day > ACTIVITY_MAX_DAY ||
-		ActivityStart(ActivityIndex(first_day, unit), unit) != first_day)
+		lc_calendar_start(lc_calendar_index(first_day, unit), unit) != first_day)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 				 errmsg("invalid activity_lifecycle period in binary input")));
@@ -1112,7 +1051,7 @@ lifecycle_activity_table(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	ActivityData *a = ActivityCheck(PG_GETARG_ACTIVITY_P(0));
-	int64		base = ActivityIndex(a->first_day, a->unit);
+	int64		base = lc_calendar_index(a->first_day, a->unit);
 
 	InitMaterializedSRF(fcinfo, 0);
 	for (int k = 0; k < a->nperiods; k++)
@@ -1121,7 +1060,7 @@ lifecycle_activity_table(PG_FUNCTION_ARGS)
 		bool		nulls[6] = {0};
 		const ActivityCell *c = &a->cells[k];
 
-		values[0] = DateADTGetDatum(ActivityStart(base + k, a->unit));
+		values[0] = DateADTGetDatum(lc_calendar_start(base + k, a->unit));
 		values[1] = Int64GetDatum(c->new_);
 		values[2] = Int64GetDatum(c->returning);
 		values[3] = Int64GetDatum(c->resurrecting);

@@ -258,6 +258,17 @@ typedef struct ModelCache
 } ModelCache;
 
 /*
+ * btyd_cache - the call site's ModelCache, kept in fn_extra.
+ */
+static ModelCache *
+btyd_cache(FunctionCallInfo fcinfo)
+{
+	if (fcinfo->flinfo->fn_extra == NULL)
+		fcinfo->flinfo->fn_extra = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(ModelCache));
+	return (ModelCache *) fcinfo->flinfo->fn_extra;
+}
+
+/*
  * btyd_kind_of_type - the model kind of a composite type, from its name.
  */
 static int
@@ -296,9 +307,7 @@ btyd_model_slot(FunctionCallInfo fcinfo, int argno)
 
 	if (argno < 0 || argno > 1)
 		elog(ERROR, "model argument %d out of range", argno);
-	if (fcinfo->flinfo->fn_extra == NULL)
-		fcinfo->flinfo->fn_extra = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(ModelCache));
-	s = &((ModelCache *) fcinfo->flinfo->fn_extra)->slot[argno];
+	s = &btyd_cache(fcinfo)->slot[argno];
 
 	/* uncompressed, possibly with a short header: no copy */
 	v = pg_detoast_datum_packed((struct varlena *) DatumGetPointer(PG_GETARG_DATUM(argno)));
@@ -354,9 +363,7 @@ btyd_model_slot(FunctionCallInfo fcinfo, int argno)
 void	  **
 btyd_memo_slot(FunctionCallInfo fcinfo)
 {
-	if (fcinfo->flinfo->fn_extra == NULL)
-		fcinfo->flinfo->fn_extra = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(ModelCache));
-	return &((ModelCache *) fcinfo->flinfo->fn_extra)->memo;
+	return &btyd_cache(fcinfo)->memo;
 }
 
 /*

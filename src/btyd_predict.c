@@ -143,7 +143,7 @@ nbd_series(int kind, const double *p, double t, double x, double T)
  * T); recency enters only the probability of being alive.  Customers who
  * joined on the same day with the same number of repeat purchase days share
  * it: 819k demo customers have about 20 thousand distinct pairs.  SeriesMemo
- * keeps the series values of one call site in an open-addressing table keyed
+ * keeps the series values of one call site in a simplehash table keyed
  * by (x, T), valid for one model and one set of horizons.  A remembered
  * value is the very double the computation gives, so results do not depend
  * on row order or on whether the memo was used.  The table stops growing at
@@ -151,27 +151,24 @@ nbd_series(int kind, const double *p, double t, double x, double T)
  * with a different T).
  */
 #define MEMO_MAX_BYTES		(16 * 1024 * 1024)
-#define MEMO_MIN_SLOTS		1024
 #define MEMO_TRIAL			20000	/* lookups before judging the hit rate */
 
-typedef struct SeriesMemo
+/* one remembered (x, T): its values are vals[vi * nval .. + nval) */
+typedef struct MemoKey
 {
-	int			kind;
-	double		par[4];
-	double		h1,
-				h2;				/* horizon and step (step 0 when unused) */
-	int			nval;			/* doubles per entry */
-	bool		off;			/* not worth it for this input */
-	uint32		mask;			/* slots - 1 */
-	uint32		used;
-	uint64		lookups,
-				hits;
-	double	   *keys;			/* 2 per slot: x (-1 = empty), T */
-	double	   *vals;			/* nval per slot */
-} SeriesMemo;
+	double		x;
+	double		T;
+} MemoKey;
+
+typedef struct MemoEntry
+{
+	MemoKey		key;
+	uint32		vi;
+	char		status;			/* simplehash's */
+} MemoEntry;
 
 /*
- * memo_hash - slot hash of a (x, T) key.
+ * memo_hash - hash of a (x, T) key's bits.
  */
 static inline uint32
 memo_hash(double x, double T)
@@ -181,27 +178,35 @@ memo_hash(double x, double T)
 
 	memcpy(&a, &x, sizeof(a));
 	memcpy(&b, &T, sizeof(b));
-	a ^= b * UINT64CONST(0x9E3779B97F4A7C15);
-	a ^= a >> 29;
-	a *= UINT64CONST(0xBF58476D1CE4E5B9);
-	a ^= a >> 32;
-	return (uint32) a;
+	return lc_hash64(a ^ lc_hash64(b) * UINT64CONST(0x9E3779B97F4A7C15));
 }
 
-/*
- * memo_alloc - (re)allocate the table of m with the given number of slots
- * (a power of two), all empty.
- */
-static void
-memo_alloc(SeriesMemo *m, MemoryContext cxt, uint32 slots)
+#define SH_PREFIX memotab
+#define SH_ELEMENT_TYPE MemoEntry
+#define SH_KEY_TYPE MemoKey
+#define SH_KEY key
+#define SH_HASH_KEY(tb, k) memo_hash((k).x, (k).T)
+#define SH_EQUAL(tb, a, b) ((a).x == (b).x && (a).T == (b).T)
+#define SH_SCOPE static inline
+#define SH_DECLARE
+#define SH_DEFINE
+#include "lib/simplehash.h"
+
+typedef struct SeriesMemo
 {
-	m->keys = MemoryContextAlloc(cxt, sizeof(double) * 2 * slots);
-	m->vals = MemoryContextAlloc(cxt, sizeof(double) * m->nval * slots);
-	for (uint32 i = 0; i < slots; i++)
-		m->keys[2 * i] = -1;
-	m->mask = slots - 1;
-	m->used = 0;
-}
+	MemoryContext cxt;			/* the call site's fn_mcxt */
+	int			kind;
+	double		par[4];
+	double		h1,
+				h2;				/* horizon and step (step 0 when unused) */
+	int			nval;			/* doubles per entry */
+	bool		off;			/* not worth it for this input */
+	uint64		lookups,
+				hits;
+	memotab_hash *table;
+	double	   *vals;
+	uint32		vcap;			/* entries vals has room for */
+} SeriesMemo;
 
 /*
  * memo_get - the call site's memo for this model and these horizons
@@ -217,15 +222,16 @@ memo_get(FunctionCallInfo fcinfo, int kind, const double *p, double h1, double h
 	if (m == NULL)
 	{
 		m = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(SeriesMemo));
+		m->cxt = fcinfo->flinfo->fn_mcxt;
 		*slot = m;
 	}
 	else if (m->kind == kind && memcmp(m->par, p, sizeof(m->par)) == 0 &&
 			 m->h1 == h1 && m->h2 == h2 && m->nval == nval)
 		return m->off ? NULL : m;
 	/* first use, or another model or horizon: start over */
-	if (m->keys)
+	if (m->table)
 	{
-		pfree(m->keys);
+		memotab_destroy(m->table);
 		pfree(m->vals);
 	}
 	m->kind = kind;
@@ -235,7 +241,9 @@ memo_get(FunctionCallInfo fcinfo, int kind, const double *p, double h1, double h
 	m->nval = nval;
 	m->off = false;
 	m->lookups = m->hits = 0;
-	memo_alloc(m, fcinfo->flinfo->fn_mcxt, MEMO_MIN_SLOTS);
+	m->table = memotab_create(m->cxt, 1024, NULL);
+	m->vcap = 1024;
+	m->vals = MemoryContextAlloc(m->cxt, sizeof(double) * nval * m->vcap);
 	return m;
 }
 
@@ -245,72 +253,49 @@ memo_get(FunctionCallInfo fcinfo, int kind, const double *p, double h1, double h
 static const double *
 memo_lookup(SeriesMemo *m, double x, double T)
 {
-	uint32		i = memo_hash(x, T) & m->mask;
+	MemoKey		k = {x, T};
+	MemoEntry  *e = memotab_lookup(m->table, k);
 
 	m->lookups++;
-	for (;;)
-	{
-		double	   *k = &m->keys[2 * i];
-
-		if (k[0] < 0)
-			return NULL;
-		if (k[0] == x && k[1] == T)
-		{
-			m->hits++;
-			return &m->vals[(Size) m->nval * i];
-		}
-		i = (i + 1) & m->mask;
-	}
+	if (e == NULL)
+		return NULL;
+	m->hits++;
+	return &m->vals[(Size) m->nval * e->vi];
 }
 
 /*
- * memo_put - store the values of (x, T) in a free slot (there is room).
+ * memo_insert - remember the values of (x, T) (not present) while the memo
+ * holds less than MEMO_MAX_BYTES; judges the hit rate after MEMO_TRIAL
+ * lookups.
  */
 static void
-memo_put(SeriesMemo *m, double x, double T, const double *vals)
+memo_insert(SeriesMemo *m, double x, double T, const double *vals)
 {
-	uint32		i = memo_hash(x, T) & m->mask;
+	MemoKey		k = {x, T};
+	MemoEntry  *e;
+	bool		found;
+	uint32		n = m->table->members;
 
-	while (m->keys[2 * i] >= 0)
-		i = (i + 1) & m->mask;
-	m->keys[2 * i] = x;
-	m->keys[2 * i + 1] = T;
-	memcpy(&m->vals[(Size) m->nval * i], vals, sizeof(double) * m->nval);
-	m->used++;
-}
-
-/*
- * memo_insert - remember the values of (x, T) (not present), growing the
- * table up to MEMO_MAX_BYTES; judges the hit rate after MEMO_TRIAL lookups.
- */
-static void
-memo_insert(SeriesMemo *m, MemoryContext cxt, double x, double T, const double *vals)
-{
 	if (m->lookups >= MEMO_TRIAL && m->hits < m->lookups / 8)
 	{
 		/* nearly every customer is different: stop paying for the table */
 		m->off = true;
-		pfree(m->keys);
+		memotab_destroy(m->table);
 		pfree(m->vals);
-		m->keys = m->vals = NULL;
+		m->table = NULL;
+		m->vals = NULL;
 		return;
 	}
-	if ((m->used + 1) * 2 > m->mask + 1)
+	if ((Size) (n + 1) * (sizeof(MemoEntry) * 2 + sizeof(double) * m->nval) > MEMO_MAX_BYTES)
+		return;					/* full: compute the rest */
+	if (n == m->vcap)
 	{
-		uint32		oslots = m->mask + 1;
-		double	   *okeys = m->keys,
-				   *ovals = m->vals;
-
-		if ((Size) oslots * 2 * sizeof(double) * (2 + m->nval) > MEMO_MAX_BYTES)
-			return;				/* full: compute the rest */
-		memo_alloc(m, cxt, oslots * 2);
-		for (uint32 j = 0; j < oslots; j++)
-			if (okeys[2 * j] >= 0)
-				memo_put(m, okeys[2 * j], okeys[2 * j + 1], &ovals[(Size) m->nval * j]);
-		pfree(okeys);
-		pfree(ovals);
+		m->vcap *= 2;
+		m->vals = repalloc(m->vals, sizeof(double) * m->nval * m->vcap);
 	}
-	memo_put(m, x, T, vals);
+	e = memotab_insert(m->table, k, &found);
+	e->vi = n;
+	memcpy(&m->vals[(Size) m->nval * n], vals, sizeof(double) * m->nval);
 }
 
 /*
@@ -450,7 +435,7 @@ lifecycle_expected_purchases(PG_FUNCTION_ARGS)
 		{
 			series = nbd_series(kind, p, t, x, T);
 			if (m)
-				memo_insert(m, fcinfo->flinfo->fn_mcxt, x, T, &series);
+				memo_insert(m, x, T, &series);
 		}
 		PG_RETURN_FLOAT8(check_result(series * lc_sigmoid(-nbd_log_odds(kind, p, x, tx, T)),
 									  "expected_purchases"));
@@ -729,7 +714,7 @@ lifecycle_customer_value(PG_FUNCTION_ARGS)
 		{
 			nbd_expected_steps(kind, p, x, T, step, H, (int) K, e);
 			if (m)
-				memo_insert(m, fcinfo->flinfo->fn_mcxt, x, T, e);
+				memo_insert(m, x, T, e);
 		}
 		for (i = 1; i <= (long) K; i++)
 		{

@@ -176,6 +176,59 @@ lc_day_year_month(int32 day, int *year, int *month)
 	*year = (int) (yoe + era * 400 + (*month <= 2 ? 1 : 0));
 }
 
+/*
+ * lc_hash64 - a well-mixed 32-bit hash of 64 bits (the murmur3 finalizer),
+ * for hash tables keyed by doubles, whose low bits are often all zero.
+ */
+static inline uint32
+lc_hash64(uint64 a)
+{
+	a ^= a >> 33;
+	a *= UINT64CONST(0xFF51AFD7ED558CCD);
+	a ^= a >> 33;
+	a *= UINT64CONST(0xC4CEB9FE1A85EC53);
+	a ^= a >> 33;
+	return (uint32) a;
+}
+
+/*
+ * Calendar units, numbered as the retention and activity states store
+ * them (never renumber): weeks start on Monday, like date_trunc('week').
+ */
+#define LC_UNIT_DAY		1
+#define LC_UNIT_WEEK	2
+#define LC_UNIT_MONTH	3
+#define LC_UNIT_QUARTER	4
+#define LC_UNIT_YEAR	5
+
+/*
+ * lc_calendar_index - monotone index of the calendar period (unit)
+ * containing day; consecutive periods have consecutive indexes.
+ */
+static inline int64
+lc_calendar_index(int32 day, int unit)
+{
+	int			y,
+				m;
+
+	switch (unit)
+	{
+		case LC_UNIT_DAY:
+			return day;
+		case LC_UNIT_WEEK:
+			/* 2000-01-03 (day 2) was a Monday; floor division */
+			return ((int64) day - 2 - (day < 2 ? 6 : 0)) / 7;
+		default:
+			lc_day_year_month(day, &y, &m);
+			if (unit == LC_UNIT_MONTH)
+				return (int64) y * 12 + (m - 1);
+			if (unit == LC_UNIT_QUARTER)
+				return (int64) y * 4 + (m - 1) / 3;
+			return y;
+	}
+}
+
+extern int32 lc_calendar_start(int64 index, int unit);
 extern int32 lc_timestamp_day(Timestamp ts);
 extern int32 lc_arg_day(FunctionCallInfo fcinfo, int argno, const char *argname);
 extern int32 lc_day_minus_interval(int32 day, Interval *span);

@@ -698,20 +698,19 @@ standard_errors(FitData *fd, const double *lp, const double *g0, double *se)
 }
 
 /*
- * ValueMap - open-addressing map from a double to its index in fd->v, for
- * finding the distinct recency and T values of a histogram in one pass
- * (there are few: T and recency take one value per day of the data).
+ * Distinct recency and T values of a histogram, found in one pass with a
+ * simplehash table from value to its index in fd->v (there are few: T and
+ * recency take one value per day of the data).
  */
-typedef struct ValueMap
+typedef struct ValueEntry
 {
-	uint32		mask;			/* slots - 1 */
-	uint32		used;
-	double	   *key;
-	int32	   *idx;			/* -1: empty */
-} ValueMap;
+	double		key;
+	int32		idx;
+	char		status;			/* simplehash's */
+} ValueEntry;
 
 /*
- * value_hash - slot hash of a double.
+ * value_hash - hash of a double's bits.
  */
 static inline uint32
 value_hash(double v)
@@ -719,67 +718,35 @@ value_hash(double v)
 	uint64		a;
 
 	memcpy(&a, &v, sizeof(a));
-	a ^= a >> 33;
-	a *= UINT64CONST(0xFF51AFD7ED558CCD);
-	a ^= a >> 33;
-	return (uint32) a;
+	return lc_hash64(a);
 }
 
-/*
- * valuemap_init - an empty map with the given slots (a power of two).
- */
-static void
-valuemap_init(ValueMap *m, uint32 slots)
-{
-	m->mask = slots - 1;
-	m->used = 0;
-	m->key = palloc(sizeof(double) * slots);
-	m->idx = palloc(sizeof(int32) * slots);
-	memset(m->idx, 0xff, sizeof(int32) * slots);
-}
+#define SH_PREFIX valuemap
+#define SH_ELEMENT_TYPE ValueEntry
+#define SH_KEY_TYPE double
+#define SH_KEY key
+#define SH_HASH_KEY(tb, k) value_hash(k)
+#define SH_EQUAL(tb, a, b) ((a) == (b))
+#define SH_SCOPE static inline
+#define SH_DECLARE
+#define SH_DEFINE
+#include "lib/simplehash.h"
 
 /*
  * value_index - the index of v in fd->v, appending it when new.
  */
 static int32
-value_index(FitData *fd, ValueMap *m, double v)
+value_index(FitData *fd, valuemap_hash *map, double v)
 {
-	uint32		i = value_hash(v) & m->mask;
+	bool		found;
+	ValueEntry *e = valuemap_insert(map, v, &found);
 
-	while (m->idx[i] >= 0)
+	if (!found)
 	{
-		if (m->key[i] == v)
-			return m->idx[i];
-		i = (i + 1) & m->mask;
+		e->idx = fd->nv;
+		fd->v[fd->nv++] = v;
 	}
-	if ((m->used + 1) * 2 > m->mask + 1)
-	{
-		ValueMap	g;
-
-		valuemap_init(&g, (m->mask + 1) * 2);
-		for (uint32 j = 0; j <= m->mask; j++)
-			if (m->idx[j] >= 0)
-			{
-				uint32		k = value_hash(m->key[j]) & g.mask;
-
-				while (g.idx[k] >= 0)
-					k = (k + 1) & g.mask;
-				g.key[k] = m->key[j];
-				g.idx[k] = m->idx[j];
-				g.used++;
-			}
-		pfree(m->key);
-		pfree(m->idx);
-		*m = g;
-		i = value_hash(v) & m->mask;
-		while (m->idx[i] >= 0)
-			i = (i + 1) & m->mask;
-	}
-	m->key[i] = v;
-	m->idx[i] = fd->nv;
-	m->used++;
-	fd->v[fd->nv] = v;
-	return fd->nv++;
+	return e->idx;
 }
 
 /*
@@ -815,20 +782,18 @@ prepare(FitData *fd, const BtydHist *h)
 	if (h->kind == BTYD_BGNBD || h->kind == BTYD_MBGNBD)
 	{
 		/* distinct recency and T values, in order of first appearance */
-		ValueMap	map;
+		valuemap_hash *map = valuemap_create(CurrentMemoryContext, 1024, NULL);
 
-		valuemap_init(&map, 1024);
 		fd->v = palloc(sizeof(double) * 2 * Max(h->n, 1));
 		fd->iy = palloc(sizeof(int) * Max(h->n, 1));
 		fd->iz = palloc(sizeof(int) * Max(h->n, 1));
 		fd->nv = 0;
 		for (i = 0; i < h->n; i++)
 		{
-			fd->iy[i] = value_index(fd, &map, h->c[i].y);
-			fd->iz[i] = value_index(fd, &map, h->c[i].z);
+			fd->iy[i] = value_index(fd, map, h->c[i].y);
+			fd->iz[i] = value_index(fd, map, h->c[i].z);
 		}
-		pfree(map.key);
-		pfree(map.idx);
+		valuemap_destroy(map);
 		k = fd->nv;
 		fd->lv = palloc(sizeof(double) * k);
 		fd->iv = palloc(sizeof(double) * k);

@@ -173,6 +173,32 @@ lc_day_minus_interval(int32 day, Interval *span)
 }
 
 /*
+ * lc_calendar_start - first day of the calendar period (unit) with the
+ * given lc_calendar_index.
+ */
+int32
+lc_calendar_start(int64 index, int unit)
+{
+	/* floor division for periods before year 0 */
+	int64		y12 = (index >= 0 ? index : index - 11) / 12;
+	int64		y4 = (index >= 0 ? index : index - 3) / 4;
+
+	switch (unit)
+	{
+		case LC_UNIT_DAY:
+			return (int32) index;
+		case LC_UNIT_WEEK:
+			return (int32) (index * 7 + 2);
+		case LC_UNIT_MONTH:
+			return date2j((int) y12, (int) (index - y12 * 12) + 1, 1) - POSTGRES_EPOCH_JDATE;
+		case LC_UNIT_QUARTER:
+			return date2j((int) y4, (int) (index - y4 * 4) * 3 + 1, 1) - POSTGRES_EPOCH_JDATE;
+		default:
+			return date2j((int) index, 1, 1) - POSTGRES_EPOCH_JDATE;
+	}
+}
+
+/*
  * lc_interval_days - length of an interval in days, for units and
  * proportional thresholds.  A month counts as 30 days, as in interval
  * comparison.

@@ -47,11 +47,11 @@
 
 /* period units as stored (never renumber: they are on disk) */
 #define RU_ROLLING		0
-#define RU_DAY			1
-#define RU_WEEK			2
-#define RU_MONTH		3
-#define RU_QUARTER		4
-#define RU_YEAR			5
+#define RU_DAY			LC_UNIT_DAY
+#define RU_WEEK			LC_UNIT_WEEK
+#define RU_MONTH		LC_UNIT_MONTH
+#define RU_QUARTER		LC_UNIT_QUARTER
+#define RU_YEAR			LC_UNIT_YEAR
 
 static const char *const unit_names[] = {
 	"rolling", "day", "week", "month", "quarter", "year"
@@ -232,35 +232,8 @@ PeriodName(int unit, int32 block_days)
 }
 
 /*
- * CalendarIndex - monotone index of the calendar period containing day.
- * Weeks start on Monday (ISO, like date_trunc('week')).
- */
-static inline int64
-CalendarIndex(int32 day, int unit)
-{
-	int			y,
-				m;
-
-	switch (unit)
-	{
-		case RU_DAY:
-			return day;
-		case RU_WEEK:
-			/* 2000-01-03 (day 2) was a Monday */
-			return (int64) floor((day - 2) / 7.0);
-		default:
-			lc_day_year_month(day, &y, &m);
-			if (unit == RU_MONTH)
-				return (int64) y * 12 + (m - 1);
-			if (unit == RU_QUARTER)
-				return (int64) y * 4 + (m - 1) / 3;
-			return y;
-	}
-}
-
-/*
  * PeriodOffset - period offset of day from a customer starting at start_day
- * (start_index is CalendarIndex(start_day) for calendar periods).
+ * (start_index is lc_calendar_index(start_day) for calendar periods).
  */
 static inline int64
 PeriodOffset(const RetentionData *r, int32 day, int32 start_day, int64 start_index)
@@ -271,7 +244,7 @@ PeriodOffset(const RetentionData *r, int32 day, int32 start_day, int64 start_ind
 
 		return diff >= 0 ? diff / r->block_days : -1;
 	}
-	return CalendarIndex(day, r->unit) - start_index;
+	return lc_calendar_index(day, r->unit) - start_index;
 }
 
 /*
@@ -305,8 +278,8 @@ RetentionAddCustomer(RetentionData *r, const ProfileData *p, int32 asof,
 		kmax = ((int64) asof - start + 1) / r->block_days - 1;
 	else
 	{
-		start_index = CalendarIndex(start, r->unit);
-		kmax = CalendarIndex(asof + 1, r->unit) - start_index - 1;
+		start_index = lc_calendar_index(start, r->unit);
+		kmax = lc_calendar_index(asof + 1, r->unit) - start_index - 1;
 	}
 
 	r->customers++;
@@ -946,28 +919,11 @@ lifecycle_retention_period(PG_FUNCTION_ARGS)
 static DateADT
 PeriodStartDay(DateADT day, int unit)
 {
-	int			y,
-				m;
 	int32		start;
 
 	if (DATE_NOT_FINITE(day))
 		return day;
-	switch (unit)
-	{
-		case RU_DAY:
-			return day;
-		case RU_WEEK:
-			start = (int32) (day - ((((int64) day - 2) % 7 + 7) % 7));
-			break;
-		default:
-			lc_day_year_month(day, &y, &m);
-			if (unit == RU_QUARTER)
-				m = (m - 1) / 3 * 3 + 1;
-			else if (unit == RU_YEAR)
-				m = 1;
-			start = date2j(y, m, 1) - POSTGRES_EPOCH_JDATE;
-			break;
-	}
+	start = lc_calendar_start(lc_calendar_index(day, unit), unit);
 	if (!IS_VALID_DATE(start))
 		ereport(ERROR,
 				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
