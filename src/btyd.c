@@ -97,6 +97,118 @@ cell_cmp(const void *pa, const void *pb)
 #include "lib/sort_template.h"
 
 /*
+ * cell_key - the order-preserving unsigned image of a cell coordinate: the
+ * IEEE bits with the sign bit flipped for non-negative values and all bits
+ * flipped for negative ones; -0 is folded into +0 first, so equal keys mean
+ * equal values (cells are never NaN).
+ */
+static inline uint64
+cell_key(float8 v)
+{
+	union
+	{
+		float8		d;
+		uint64		u;
+	}			b;
+
+	b.d = v + 0.0;
+	return (b.u & UINT64CONST(0x8000000000000000)) ? ~b.u :
+		b.u | UINT64CONST(0x8000000000000000);
+}
+
+#define RADIX_BITS	11
+#define RADIX_SIZE	(1 << RADIX_BITS)
+#define RADIX_MIN	1024		/* below this, a comparison sort */
+
+/*
+ * radix_sort_cells - sort n cells in (x, z, y) order, as cell_cmp does, by
+ * a least-significant-digit radix sort on the keys of y, then z, then x, 11
+ * bits at a time.  Digits that are equal in every cell are skipped (x and z
+ * are small integers or constant, so most of their digits are).  scratch
+ * holds n cells; returns the buffer that holds the sorted cells (a or
+ * scratch).  Cells with equal keys keep their order, which does not matter:
+ * they are merged.
+ *
+ * Monetary values and recency/T in fractional units make nearly all cells
+ * distinct, and the comparison sort's unpredictable branches cost more
+ * than these passes over the cells.
+ */
+static BtydCell *
+radix_sort_cells(BtydCell *a, BtydCell *scratch, int n)
+{
+	uint32	   *count;
+	uint64		and[3],
+				or[3];
+	int			f,
+				i;
+
+	if (n < RADIX_MIN)
+	{
+		sort_cells(a, n);
+		return a;
+	}
+	for (f = 0; f < 3; f++)
+	{
+		and[f] = ~UINT64CONST(0);
+		or[f] = 0;
+	}
+	for (i = 0; i < n; i++)
+	{
+		uint64		ky = cell_key(a[i].y),
+					kz = cell_key(a[i].z),
+					kx = cell_key(a[i].x);
+
+		and[0] &= ky;
+		or[0] |= ky;
+		and[1] &= kz;
+		or[1] |= kz;
+		and[2] &= kx;
+		or[2] |= kx;
+	}
+	count = palloc(sizeof(uint32) * RADIX_SIZE);
+	/* fields from least to most significant: y, z, x */
+	for (f = 0; f < 3; f++)
+	{
+		int			shift;
+
+		for (shift = 0; shift < 64; shift += RADIX_BITS)
+		{
+			uint64		mask = (uint64) (RADIX_SIZE - 1) << shift;
+			uint32		sum = 0;
+			BtydCell   *t;
+
+			if (((and[f] ^ or[f]) & mask) == 0)
+				continue;		/* the same digit everywhere */
+			memset(count, 0, sizeof(uint32) * RADIX_SIZE);
+			for (i = 0; i < n; i++)
+			{
+				float8		v = f == 0 ? a[i].y : (f == 1 ? a[i].z : a[i].x);
+
+				count[(cell_key(v) >> shift) & (RADIX_SIZE - 1)]++;
+			}
+			for (i = 0; i < RADIX_SIZE; i++)
+			{
+				uint32		c = count[i];
+
+				count[i] = sum;
+				sum += c;
+			}
+			for (i = 0; i < n; i++)
+			{
+				float8		v = f == 0 ? a[i].y : (f == 1 ? a[i].z : a[i].x);
+
+				scratch[count[(cell_key(v) >> shift) & (RADIX_SIZE - 1)]++] = a[i];
+			}
+			t = a;
+			a = scratch;
+			scratch = t;
+		}
+	}
+	pfree(count);
+	return a;
+}
+
+/*
  * btyd_compact - sort the cells and merge equal ones (weights add).
  */
 static void
@@ -121,8 +233,13 @@ btyd_compact(BtydHist *h)
 					b = T - 1,
 					w = h->n;	/* cells [w, n) are merged */
 
-		sort_cells(h->c + P, T);
-		memcpy(tail, h->c + P, sizeof(BtydCell) * T);
+		bool		sorted = true;
+
+		/* a tail that arrives sorted (a compacted partial state) stays */
+		for (i = P + 1; i < h->n && sorted; i++)
+			sorted = cell_cmp(&h->c[i - 1], &h->c[i]) <= 0;
+		if (sorted || radix_sort_cells(h->c + P, tail, T) != tail)
+			memcpy(tail, h->c + P, sizeof(BtydCell) * T);
 		while (b >= 0)
 		{
 			BtydCell   *c;
@@ -150,14 +267,19 @@ btyd_compact(BtydHist *h)
 	}
 	else
 	{
-		sort_cells(h->c, h->n);
+		BtydCell   *scratch = h->n >= RADIX_MIN ? palloc(sizeof(BtydCell) * h->n) : NULL;
+		BtydCell   *s = radix_sort_cells(h->c, scratch, h->n);
+
+		/* merge runs of equal cells into h->c (s may be the scratch) */
 		for (i = 0; i < h->n; i++)
 		{
-			if (k > 0 && cell_cmp(&h->c[k - 1], &h->c[i]) == 0)
-				h->c[k - 1].w += h->c[i].w;
+			if (k > 0 && cell_cmp(&h->c[k - 1], &s[i]) == 0)
+				h->c[k - 1].w += s[i].w;
 			else
-				h->c[k++] = h->c[i];
+				h->c[k++] = s[i];
 		}
+		if (scratch)
+			pfree(scratch);
 	}
 	h->n = k;
 	h->nsorted = k;
@@ -376,39 +498,171 @@ btyd_model_kind(FunctionCallInfo fcinfo, int argno)
 }
 
 /*
- * btyd_add - append a cell, compacting or growing when full.  Growing
- * returns a copy in the current (per-row) context and leaves h alone: the
- * executor copies the returned state into the aggregate context.
+ * Inside an aggregate the state is an expanded object: a header that owns
+ * a memory context (a child of the aggregate context) and the histogram in
+ * the flat layout with spare capacity, grown with repalloc.  The executor
+ * keeps a read-write expanded state it finds in its aggregate context
+ * without copying it, where it copies every grown flat varlena; and the
+ * value flattened for a parallel worker's tuple queue or a spill is sorted,
+ * merged and trimmed.  Everything else sees the flat form.
  */
-static BtydHist *
-btyd_add(BtydHist *h, const BtydCell *c)
+typedef struct BtydExpanded
 {
+	ExpandedObjectHeader hdr;
+	BtydHist   *h;				/* flat layout, capacity >= h->n */
+} BtydExpanded;
+
+static Size btyd_flat_size(ExpandedObjectHeader *eohptr);
+static void btyd_flatten(ExpandedObjectHeader *eohptr, void *result,
+						 Size allocated_size);
+
+static const ExpandedObjectMethods btyd_eo_methods = {
+	btyd_flat_size,
+	btyd_flatten
+};
+
+/*
+ * btyd_flat_size - size of the flat form: the cells are compacted first,
+ * which changes the layout, not the value.
+ */
+static Size
+btyd_flat_size(ExpandedObjectHeader *eohptr)
+{
+	BtydExpanded *eh = (BtydExpanded *) eohptr;
+
+	btyd_compact(eh->h);
+	return BTYD_SIZE(eh->h->n);
+}
+
+/*
+ * btyd_flatten - write the compacted histogram without spare capacity.
+ */
+static void
+btyd_flatten(ExpandedObjectHeader *eohptr, void *result, Size allocated_size)
+{
+	BtydExpanded *eh = (BtydExpanded *) eohptr;
+
+	Assert(allocated_size == BTYD_SIZE(eh->h->n));
+	memcpy(result, eh->h, allocated_size);
+	SET_VARSIZE(result, allocated_size);
+}
+
+/*
+ * btyd_expand - a new expanded state in a child context of parent, holding
+ * a copy of h (or an empty histogram of the given kind if h is NULL) with
+ * room for at least capacity cells.
+ */
+static BtydExpanded *
+btyd_expand(MemoryContext parent, const BtydHist *h, int kind, int capacity)
+{
+	MemoryContext cxt = AllocSetContextCreate(parent, "btyd_histogram",
+											  ALLOCSET_START_SMALL_SIZES);
+	BtydExpanded *eh = MemoryContextAlloc(cxt, sizeof(BtydExpanded));
+	int			n = h ? h->n : 0;
+
+	EOH_init_header(&eh->hdr, &btyd_eo_methods, cxt);
+	capacity = Max(capacity, Max(n, 64));
+	eh->h = MemoryContextAllocZero(cxt, BTYD_SIZE(capacity));
+	if (h)
+		memcpy(eh->h, h, BTYD_SIZE(n));
+	else
+	{
+		eh->h->version = BTYD_VERSION;
+		eh->h->kind = kind;
+	}
+	SET_VARSIZE(eh->h, BTYD_SIZE(capacity));
+	return eh;
+}
+
+/*
+ * btyd_reserve - make room for at least need cells in an expanded state.
+ */
+static void
+btyd_reserve(BtydExpanded *eh, Size need)
+{
+	int			cap = BTYD_CAPACITY(eh->h);
+
+	if (need <= (Size) cap)
+		return;
+	if (need > BTYD_MAX_CELLS)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("BTYD histogram exceeds %d distinct cells", BTYD_MAX_CELLS),
+				 errhint("Round recency and t to a coarser grid (e.g. days) before fitting.")));
+	cap = Min(Max((Size) cap * 2, need), BTYD_MAX_CELLS);
+	eh->h = repalloc(eh->h, BTYD_SIZE(cap));
+	SET_VARSIZE(eh->h, BTYD_SIZE(cap));
+}
+
+/*
+ * btyd_state - the read-write expanded state in argument 0 of a transition
+ * or combine function, made in the aggregate context (as an empty
+ * histogram of the given kind if the argument is NULL, as a copy of a flat
+ * value otherwise; either way the executor adopts it).
+ */
+static BtydExpanded *
+btyd_state(FunctionCallInfo fcinfo, MemoryContext aggcontext, int kind)
+{
+	Datum		d;
+	BtydHist   *h;
+
+	if (PG_ARGISNULL(0))
+		return btyd_expand(aggcontext, NULL, kind, 64);
+	d = PG_GETARG_DATUM(0);
+	if (VARATT_IS_EXTERNAL_EXPANDED_RW(DatumGetPointer(d)) &&
+		DatumGetEOHP(d)->eoh_methods == &btyd_eo_methods)
+		return (BtydExpanded *) DatumGetEOHP(d);
+	h = btyd_get(d);
+	btyd_check_header(h);
+	return btyd_expand(aggcontext, h, h->kind, 64);
+}
+
+/*
+ * btyd_get - the histogram in a datum, flat or expanded (compacted in
+ * place then, which leaves its value alone), without a copy.
+ */
+BtydHist *
+btyd_get(Datum d)
+{
+	if (VARATT_IS_EXTERNAL_EXPANDED(DatumGetPointer(d)))
+	{
+		BtydExpanded *eh = (BtydExpanded *) DatumGetEOHP(d);
+
+		if (eh->hdr.eoh_methods != &btyd_eo_methods)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("expanded value is not a btyd_histogram")));
+		btyd_compact(eh->h);
+		return eh->h;
+	}
+	return (BtydHist *) PG_DETOAST_DATUM(d);
+}
+
+/*
+ * btyd_add - append a cell to an expanded state.  When the capacity is
+ * used up the cells are compacted, and the allocation doubles only if that
+ * frees less than half of it.
+ */
+static void
+btyd_add(BtydExpanded *eh, const BtydCell *c)
+{
+	BtydHist   *h = eh->h;
 	int			cap = BTYD_CAPACITY(h);
-	BtydHist   *t;
 
 	if (h->n >= cap)
 	{
 		btyd_compact(h);
 		if (h->n > cap / 2)
 		{
-			int			newcap = Min((Size) cap * 2, BTYD_MAX_CELLS);
-
-			if (h->n >= BTYD_MAX_CELLS)
-				ereport(ERROR,
-						(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-						 errmsg("BTYD histogram exceeds %d distinct cells", BTYD_MAX_CELLS),
-						 errhint("Round recency and t to a coarser grid (e.g. days) before fitting.")));
-			/* a grown copy: the executor frees the old value itself */
-			t = (BtydHist *) palloc(BTYD_SIZE(newcap));
-			memcpy(t, h, BTYD_SIZE(h->n));
-			SET_VARSIZE(t, BTYD_SIZE(newcap));
-			h = t;
+			/* double (up to the limit; an error if no cell was merged) */
+			btyd_reserve(eh, Max((Size) h->n + 1,
+								 Min((Size) cap + 1, BTYD_MAX_CELLS)));
+			h = eh->h;
 		}
 	}
 	if (h->n == h->nsorted && h->n > 0 && cell_cmp(&h->c[h->n - 1], c) < 0)
 		h->nsorted++;
 	h->c[h->n++] = *c;
-	return h;
 }
 
 /*
@@ -541,7 +795,7 @@ PG_FUNCTION_INFO_V1(lifecycle_btyd_out);
 Datum
 lifecycle_btyd_out(PG_FUNCTION_ARGS)
 {
-	BtydHist   *h = (BtydHist *) PG_DETOAST_DATUM(PG_GETARG_DATUM(0));
+	BtydHist   *h = btyd_get(PG_GETARG_DATUM(0));
 	StringInfoData buf;
 	int			i;
 
@@ -577,7 +831,7 @@ PG_FUNCTION_INFO_V1(lifecycle_btyd_send);
 Datum
 lifecycle_btyd_send(PG_FUNCTION_ARGS)
 {
-	BtydHist   *h = (BtydHist *) PG_DETOAST_DATUM(PG_GETARG_DATUM(0));
+	BtydHist   *h = btyd_get(PG_GETARG_DATUM(0));
 	StringInfoData buf;
 	int			i;
 
@@ -686,13 +940,15 @@ get_float_arg(FunctionCallInfo fcinfo, int argno, float8 *v)
 static Datum
 btyd_trans(FunctionCallInfo fcinfo, int kind)
 {
+	MemoryContext aggcontext;
+	BtydExpanded *eh;
 	BtydHist   *h;
 	BtydCell	c;
 	float8		extra = 0;
 	bool		has_extra = false;
 	int			nin = kind == BTYD_GG ? 2 : 3;
 
-	if (!AggCheckCallContext(fcinfo, NULL))
+	if (!AggCheckCallContext(fcinfo, &aggcontext))
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("%s_fit transition called outside an aggregate", kind_names[kind])));
@@ -725,29 +981,24 @@ btyd_trans(FunctionCallInfo fcinfo, int kind)
 				 errmsg("penalizer must be a non-negative finite number, got %g", extra),
 				 errhint("Typical penalizers are 0.001 to 0.1; 0 means no penalty.")));
 
-	if (PG_ARGISNULL(0))
+	eh = btyd_state(fcinfo, aggcontext, kind);
+	h = eh->h;
+	if (h->kind != kind)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cannot add %s cells to a %s histogram", kind_names[kind], kind_names[h->kind])));
+	if (!(h->flags & BTYD_PEN_SET))
 	{
-		/*
-		 * New and grown states are made in the current (per-row) context:
-		 * the executor copies a returned state that is not its first
-		 * argument into the aggregate context and frees the old one.
-		 */
-		h = (BtydHist *) palloc0(BTYD_SIZE(64));
-		SET_VARSIZE(h, BTYD_SIZE(64));
-		h->version = BTYD_VERSION;
-		h->kind = kind;
 		h->penalizer = extra;
-		h->flags = BTYD_PEN_SET;
+		h->flags |= BTYD_PEN_SET;
 	}
-	else
-		h = (BtydHist *) PG_GETARG_POINTER(0);
 	if (h->penalizer != extra)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("penalizer must be the same on every row (%g and %g)", h->penalizer, extra),
 				 errhint("Pass the penalizer as a constant.")));
-	h = btyd_add(h, &c);
-	PG_RETURN_POINTER(h);
+	btyd_add(eh, &c);
+	PG_RETURN_DATUM(EOHPGetRWDatum(&eh->hdr));
 
 skip:
 	if (PG_ARGISNULL(0))
@@ -804,7 +1055,7 @@ PG_FUNCTION_INFO_V1(lifecycle_btyd_histogram_final);
 Datum
 lifecycle_btyd_histogram_final(PG_FUNCTION_ARGS)
 {
-	BtydHist   *h = (BtydHist *) PG_DETOAST_DATUM(PG_GETARG_DATUM(0));
+	BtydHist   *h = btyd_get(PG_GETARG_DATUM(0));
 
 	btyd_check_header(h);
 	PG_RETURN_POINTER(btyd_canonical(h));
@@ -813,104 +1064,51 @@ lifecycle_btyd_histogram_final(PG_FUNCTION_ARGS)
 PG_FUNCTION_INFO_V1(lifecycle_btyd_combine);
 /*
  * lifecycle_btyd_combine - merge two partial states (strict: the executor
- * handles NULL states).  The first is updated in place inside an
- * aggregate.
+ * handles NULL states).  The first becomes (or stays) an expanded state in
+ * the aggregate context; the second's cells are appended and merged in.
+ * Partial states from workers arrive compacted, so the merge is linear.
  */
 Datum
 lifecycle_btyd_combine(PG_FUNCTION_ARGS)
 {
+	MemoryContext aggcontext;
+	BtydExpanded *ea;
 	BtydHist   *a;
-	BtydHist   *b = (BtydHist *) PG_DETOAST_DATUM(PG_GETARG_DATUM(1));
-	int			need;
+	BtydHist   *b;
 
-	if (!AggCheckCallContext(fcinfo, NULL))
+	if (!AggCheckCallContext(fcinfo, &aggcontext))
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("btyd_histogram combine called outside an aggregate")));
-	a = (BtydHist *) PG_DETOAST_DATUM(PG_GETARG_DATUM(0));
-	btyd_check_header(a);
+	b = btyd_get(PG_GETARG_DATUM(1));
 	btyd_check_header(b);
+	ea = btyd_state(fcinfo, aggcontext, b->kind);
+	a = ea->h;
 	if (a->kind != b->kind)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("cannot combine %s and %s histograms", kind_names[a->kind], kind_names[b->kind])));
-	if (b->n == 0)
-		PG_RETURN_POINTER(a);
 	if ((a->flags & BTYD_PEN_SET) && (b->flags & BTYD_PEN_SET) && a->penalizer != b->penalizer)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("penalizer must be the same on every row (%g and %g)", a->penalizer, b->penalizer),
 				 errhint("Pass the penalizer as a constant.")));
-	/*
-	 * Partial states arrive with an unsorted tail: sort each tail on its own
-	 * (our state in place, the input in a copy) so that one linear merge
-	 * follows, instead of sorting all of b's cells again inside a.
-	 */
-	if (a->n > 0 && b->nsorted != b->n)
+	if (b->n > 0)
 	{
-		BtydHist   *t = (BtydHist *) palloc(BTYD_SIZE(b->n));
-
-		memcpy(t, b, BTYD_SIZE(b->n));
-		SET_VARSIZE(t, BTYD_SIZE(b->n));
-		btyd_compact(t);
-		b = t;
-	}
-	if (a->n > 0 && a->nsorted != a->n)
+		/* sort our own tail first, so that b's cells alone form the tail */
 		btyd_compact(a);
-	/* a new or grown state is made here; the executor copies it */
-	if (a->nsorted == a->n && b->nsorted == b->n && a->n > 0)
-	{
-		/* both canonical: one linear merge into a new value */
-		BtydHist   *t = btyd_alloc(a->n + b->n, a->kind);
-		int			i = 0,
-					j = 0,
-					k = 0;
-
-		while (i < a->n || j < b->n)
+		btyd_reserve(ea, (Size) a->n + b->n);
+		a = ea->h;
+		memcpy(a->c + a->n, b->c, sizeof(BtydCell) * b->n);
+		a->n += b->n;
+		if (b->flags & BTYD_PEN_SET)
 		{
-			int			c = i >= a->n ? 1 : (j >= b->n ? -1 : cell_cmp(&a->c[i], &b->c[j]));
-
-			if (c < 0)
-				t->c[k++] = a->c[i++];
-			else if (c > 0)
-				t->c[k++] = b->c[j++];
-			else
-			{
-				t->c[k] = a->c[i++];
-				t->c[k++].w += b->c[j++].w;
-			}
+			a->penalizer = b->penalizer;
+			a->flags |= BTYD_PEN_SET;
 		}
-		t->n = t->nsorted = k;
-		t->flags = a->flags | b->flags;
-		t->penalizer = (b->flags & BTYD_PEN_SET) ? b->penalizer : a->penalizer;
-		PG_RETURN_POINTER(t);
-	}
-	need = a->n + b->n;
-	if (need > BTYD_MAX_CELLS)
-	{
 		btyd_compact(a);
-		need = a->n + b->n;
 	}
-	if (need > BTYD_CAPACITY(a))
-	{
-		BtydHist   *t = btyd_alloc(need, a->kind);
-
-		memcpy(t->c, a->c, sizeof(BtydCell) * a->n);
-		t->n = a->n;
-		t->nsorted = a->nsorted;
-		t->flags = a->flags;
-		t->penalizer = a->penalizer;
-		a = t;
-	}
-	memcpy(a->c + a->n, b->c, sizeof(BtydCell) * b->n);
-	a->n += b->n;
-	if (b->flags & BTYD_PEN_SET)
-	{
-		a->penalizer = b->penalizer;
-		a->flags |= BTYD_PEN_SET;
-	}
-	btyd_compact(a);
-	PG_RETURN_POINTER(a);
+	PG_RETURN_DATUM(EOHPGetRWDatum(&ea->hdr));
 }
 
 /*

@@ -9,11 +9,12 @@
  *	  bgnbd, mbgnbd, pareto_nbd: x = frequency, y = recency, z = T
  *	  bgbb:                      x = frequency, y = recency, z = periods
  *	  gamma_gamma:               x = frequency, y = mean spend, z = 0
- * Inside an aggregate the cells are appended and, when the allocation is
- * full, sorted and merged in place (the allocation doubles only when
- * merging frees less than half of it), so memory is bounded by the number
- * of distinct cells.  Canonical values (output, stored) are sorted by
- * (x, z, y), distinct and trimmed.
+ * Inside an aggregate the state is an expanded object (btyd.c) whose cells
+ * are appended and, when the allocation is full, sorted (radix sort) and
+ * merged in place; the allocation doubles only when merging frees less
+ * than half of it, so memory is bounded by the number of distinct cells.
+ * Canonical values (output, stored, flattened partial states) are sorted
+ * by (x, z, y), distinct and trimmed.
  *
  *-------------------------------------------------------------------------
  */
@@ -21,6 +22,8 @@
 #define BTYD_H
 
 #include "lifecycle.h"
+
+#include "utils/expandeddatum.h"
 
 #define BTYD_VERSION		1
 
@@ -76,6 +79,7 @@ extern double lc_hyp2f1_h(double a, double b, double c, double z);
 extern double lc_log1p_ratio(double b, double h);
 
 /* btyd.c */
+extern BtydHist *btyd_get(Datum d);
 extern BtydHist *btyd_canonical(const BtydHist *h);
 extern void btyd_check_header(const BtydHist *h);
 

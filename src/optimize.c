@@ -911,10 +911,12 @@ fit_model(FitData *fd, double *lp, double *ll, bool warm)
  * Converges linearly with a small rate when Hinv is close, where L-BFGS
  * starting without curvature needs a dozen evaluations.  On success
  * returns true with lp at a point where max |gradient| < POLISH_TOL and
- * that gradient in g; false (lp at the best point seen) when the steps
- * stop making progress, so that the caller falls back to L-BFGS.
+ * that gradient in g (or POLISH_NOISE when the objective stops changing
+ * beyond rounding); false (lp at the best point seen) when the steps stop
+ * making progress, so that the caller falls back to L-BFGS.
  */
 #define POLISH_TOL	1e-9
+#define POLISH_NOISE	1e-6	/* a tenth of fit_model's tolerance */
 #define POLISH_ITER	10
 
 static bool
@@ -957,11 +959,23 @@ newton_polish(FitData *fd, double *lp, const double *Hinv, double *g)
 				t[i] = Min(Max(lp[i] + lam * step[i], -LOGBOUND), LOGBOUND);
 			ft = objective(n, t, gt, fd);
 			/* near the optimum f changes by ~gmax^2: allow rounding noise */
-			if (ft <= f + 1e-15 * fabs(f))
+			if (ft <= f + 1e-15 * fabs(f) || gmax < POLISH_NOISE)
 				break;
 		}
 		if (!(ft <= f + 1e-15 * fabs(f)))
+		{
+			/*
+			 * No decrease: with the gradient far inside the convergence
+			 * tolerance the change is below the rounding noise of the sum
+			 * over all cells, and lp is as good as it gets.
+			 */
+			if (gmax < POLISH_NOISE)
+			{
+				elog(DEBUG1, "polish: %d steps, %d evals, gmax %g at the noise floor", it, fd->nevals, gmax);
+				return true;
+			}
 			return false;
+		}
 		memcpy(lp, t, sizeof(double) * n);
 		memcpy(g, gt, sizeof(double) * n);
 		f = ft;
@@ -976,7 +990,7 @@ newton_polish(FitData *fd, double *lp, const double *Hinv, double *g)
 static Datum
 btyd_final(FunctionCallInfo fcinfo, int kind)
 {
-	BtydHist   *h = (BtydHist *) PG_DETOAST_DATUM(PG_GETARG_DATUM(0));
+	BtydHist   *h = btyd_get(PG_GETARG_DATUM(0));
 	FitData		fd;
 	TupleDesc	tupdesc;
 	Datum		values[2 * MAXPAR + 3];
@@ -1128,7 +1142,7 @@ PG_FUNCTION_INFO_V1(lifecycle_btyd_loglik);
 Datum
 lifecycle_btyd_loglik(PG_FUNCTION_ARGS)
 {
-	BtydHist   *h = (BtydHist *) PG_DETOAST_DATUM(PG_GETARG_DATUM(0));
+	BtydHist   *h = btyd_get(PG_GETARG_DATUM(0));
 	ArrayType  *arr = PG_GETARG_ARRAYTYPE_P(1);
 	FitData		fd;
 	Datum	   *elems;

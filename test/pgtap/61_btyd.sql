@@ -3,7 +3,7 @@
 -- robustness of predictions at the edges, bad input with SQLSTATEs.
 \set ON_ERROR_STOP 1
 BEGIN;
-SELECT plan(78);
+SELECT plan(81);
 SET LOCAL TimeZone = 'UTC';
 
 -- 1. Recovery: 60,000 demo customers simulated from BG/NBD (r, alpha, a, b) and
@@ -57,6 +57,26 @@ SELECT set_eq(
             FROM public.lc_btyd_sim) h, jsonb_array_elements(j->'cells') c$$,
     $$SELECT frequency::float8 AS x, monetary AS y, count(*)::float8 AS w FROM public.lc_btyd_sim WHERE frequency > 0 GROUP BY 1, 2$$,
     'gamma_gamma_histogram cells = GROUP BY (frequency, monetary) counts of repeat buyers');
+-- inside an aggregate the state is an expanded object: as a window aggregate the final
+-- function reads it after every row while it keeps growing; the last row equals the
+-- plain aggregate, and every row has the plain-SQL count of distinct cells so far
+SELECT is((SELECT h::text FROM (SELECT customer_id, gamma_gamma_histogram(frequency, monetary) OVER (ORDER BY customer_id) AS h
+                                FROM public.lc_btyd_sim WHERE customer_id % 10 = 0) w ORDER BY customer_id DESC LIMIT 1),
+          (SELECT gamma_gamma_histogram(frequency, monetary)::text FROM public.lc_btyd_sim WHERE customer_id % 10 = 0),
+          'window gamma_gamma_histogram over all rows = the aggregate');
+SELECT is((SELECT count(*) FROM (SELECT jsonb_array_length((bgnbd_histogram(frequency, recency, t) OVER w)::text::jsonb->'cells') AS n,
+                                        sum(first) OVER w AS distinct_so_far
+                                 FROM (SELECT *, (row_number() OVER (PARTITION BY frequency, recency, t ORDER BY customer_id) = 1)::int AS first
+                                       FROM public.lc_btyd_sim WHERE customer_id % 40 = 0) u
+                                 WINDOW w AS (ORDER BY customer_id)) s
+           WHERE n <> distinct_so_far),
+          0::bigint, 'window bgnbd_histogram: distinct cells after every row = plain SQL');
+-- -0 and 0 are one value (2,000 rows in 40 cells: large tails go through the radix sort)
+SELECT is(bgnbd_histogram(0, CASE WHEN i % 2 = 0 THEN 0.0::float8 ELSE '-0'::float8 END, (i * 7919) % 40 + 1)::text,
+          (SELECT bgnbd_histogram(0, 0, t) FROM generate_series(1, 40) t, generate_series(1, 50) k)::text,
+          'recency -0 and 0 fall into one cell')
+FROM generate_series(1, 2000) i;
+
 -- a second parameter set, far from CDNOW's
 CREATE TEMP TABLE sim2 AS
 SELECT (btyd_summary(customer_profile(ordered_at, amount), date '2025-12-31', '7 days')).*
