@@ -123,8 +123,9 @@ cell_key(float8 v)
 /*
  * radix_sort_cells - sort n cells in (x, z, y) order, as cell_cmp does, by
  * a least-significant-digit radix sort on the keys of y, then z, then x, 11
- * bits at a time.  Digits that are equal in every cell are skipped (x and z
- * are small integers or constant, so most of their digits are).  scratch
+ * bits at a time; one read of the cells counts the digits of every pass.
+ * Digits that are equal in every cell are skipped (x and z are small
+ * integers or constant, so most of their digits are).  scratch
  * holds n cells; returns the buffer that holds the sorted cells (a or
  * scratch).  Cells with equal keys keep their order, which does not matter:
  * they are merged.
@@ -136,10 +137,18 @@ cell_key(float8 v)
 static BtydCell *
 radix_sort_cells(BtydCell *a, BtydCell *scratch, int n)
 {
+	/* fields from least to most significant */
+	static const size_t field_off[3] = {offsetof(BtydCell, y),
+		offsetof(BtydCell, z),
+	offsetof(BtydCell, x)};
+	int			pass_field[18],
+				pass_shift[18];
 	uint32	   *count;
 	uint64		and[3],
 				or[3];
-	int			f,
+	int			npass = 0,
+				f,
+				p,
 				i;
 
 	if (n < RADIX_MIN)
@@ -165,44 +174,57 @@ radix_sort_cells(BtydCell *a, BtydCell *scratch, int n)
 		and[2] &= kx;
 		or[2] |= kx;
 	}
-	count = palloc(sizeof(uint32) * RADIX_SIZE);
-	/* fields from least to most significant: y, z, x */
+	/* the digits that differ somewhere: one pass each */
 	for (f = 0; f < 3; f++)
 	{
 		int			shift;
 
 		for (shift = 0; shift < 64; shift += RADIX_BITS)
+			if (((and[f] ^ or[f]) >> shift) & (RADIX_SIZE - 1))
+			{
+				pass_field[npass] = f;
+				pass_shift[npass++] = shift;
+			}
+	}
+	if (npass == 0)
+		return a;				/* all cells equal */
+	/* the counts of every pass in one read of the cells */
+	count = palloc0(sizeof(uint32) * RADIX_SIZE * npass);
+	for (i = 0; i < n; i++)
+	{
+		const char *c = (const char *) &a[i];
+
+		for (p = 0; p < npass; p++)
 		{
-			uint64		mask = (uint64) (RADIX_SIZE - 1) << shift;
-			uint32		sum = 0;
-			BtydCell   *t;
+			uint64		k = cell_key(*(const float8 *) (c + field_off[pass_field[p]]));
 
-			if (((and[f] ^ or[f]) & mask) == 0)
-				continue;		/* the same digit everywhere */
-			memset(count, 0, sizeof(uint32) * RADIX_SIZE);
-			for (i = 0; i < n; i++)
-			{
-				float8		v = f == 0 ? a[i].y : (f == 1 ? a[i].z : a[i].x);
-
-				count[(cell_key(v) >> shift) & (RADIX_SIZE - 1)]++;
-			}
-			for (i = 0; i < RADIX_SIZE; i++)
-			{
-				uint32		c = count[i];
-
-				count[i] = sum;
-				sum += c;
-			}
-			for (i = 0; i < n; i++)
-			{
-				float8		v = f == 0 ? a[i].y : (f == 1 ? a[i].z : a[i].x);
-
-				scratch[count[(cell_key(v) >> shift) & (RADIX_SIZE - 1)]++] = a[i];
-			}
-			t = a;
-			a = scratch;
-			scratch = t;
+			count[p * RADIX_SIZE + ((k >> pass_shift[p]) & (RADIX_SIZE - 1))]++;
 		}
+	}
+	for (p = 0; p < npass; p++)
+	{
+		uint32	   *cnt = count + p * RADIX_SIZE;
+		size_t		off = field_off[pass_field[p]];
+		int			shift = pass_shift[p];
+		uint32		sum = 0;
+		BtydCell   *t;
+
+		for (i = 0; i < RADIX_SIZE; i++)
+		{
+			uint32		c = cnt[i];
+
+			cnt[i] = sum;
+			sum += c;
+		}
+		for (i = 0; i < n; i++)
+		{
+			uint64		k = cell_key(*(const float8 *) ((const char *) &a[i] + off));
+
+			scratch[cnt[(k >> shift) & (RADIX_SIZE - 1)]++] = a[i];
+		}
+		t = a;
+		a = scratch;
+		scratch = t;
 	}
 	pfree(count);
 	return a;
