@@ -118,7 +118,8 @@ cell_key(float8 v)
 
 #define RADIX_BITS	11
 #define RADIX_SIZE	(1 << RADIX_BITS)
-#define RADIX_MIN	1024		/* below this, a comparison sort */
+#define RADIX_MIN	4096		/* below this, a comparison sort */
+#define RADIX_PASSES	(3 * ((64 + RADIX_BITS - 1) / RADIX_BITS))
 
 /*
  * radix_sort_cells - sort n cells in (x, z, y) order, as cell_cmp does, by
@@ -141,8 +142,8 @@ radix_sort_cells(BtydCell *a, BtydCell *scratch, int n)
 	static const size_t field_off[3] = {offsetof(BtydCell, y),
 		offsetof(BtydCell, z),
 	offsetof(BtydCell, x)};
-	int			pass_field[18],
-				pass_shift[18];
+	int			pass_field[RADIX_PASSES],
+				pass_shift[RADIX_PASSES];
 	uint32	   *count;
 	uint64		and[3],
 				or[3];
