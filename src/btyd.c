@@ -521,14 +521,20 @@ btyd_model_kind(FunctionCallInfo fcinfo, int argno)
 }
 
 /*
- * Inside an aggregate the state is an expanded object: a header that owns
- * a memory context (a child of the aggregate context) and the histogram in
- * the flat layout with spare capacity, grown with repalloc.  The executor
- * keeps a read-write expanded state it finds in its aggregate context
- * without copying it, where it copies every grown flat varlena; and the
- * value flattened for a parallel worker's tuple queue or a spill is sorted,
- * merged and trimmed.  Everything else sees the flat form.
+ * Inside an aggregate a state starts flat: a BtydHist with spare capacity
+ * in the aggregate context, updated in place and grown by returning a
+ * larger copy, which the executor copies again.  Past BTYD_EXPAND_CELLS it
+ * becomes an expanded object: a header that owns a memory context (a child
+ * of the aggregate context) and the histogram in the same layout, grown
+ * with repalloc.  The executor keeps a read-write expanded state it finds
+ * in its aggregate context without copying it, and the value flattened for
+ * a parallel worker's tuple queue is sorted, merged and trimmed.  Small
+ * states stay flat because a hash aggregate walks every child context of
+ * its aggregate context each time it adds a group: one context per group
+ * would make many small groups quadratic; large states are few.
  */
+#define BTYD_EXPAND_CELLS	65536	/* 2 MB */
+
 typedef struct BtydExpanded
 {
 	ExpandedObjectHeader hdr;
@@ -571,39 +577,69 @@ btyd_flatten(ExpandedObjectHeader *eohptr, void *result, Size allocated_size)
 }
 
 /*
- * btyd_expand - a new expanded state in a child context of parent, holding
- * a copy of h (or an empty histogram of the given kind if h is NULL) with
- * room for at least capacity cells.
+ * btyd_expand - an expanded copy of h, in a new child context of parent,
+ * with room for capacity cells (at least h->n).
  */
 static BtydExpanded *
-btyd_expand(MemoryContext parent, const BtydHist *h, int kind, int capacity)
+btyd_expand(MemoryContext parent, const BtydHist *h, int capacity)
 {
 	MemoryContext cxt = AllocSetContextCreate(parent, "btyd_histogram",
-											  ALLOCSET_START_SMALL_SIZES);
+											  ALLOCSET_DEFAULT_SIZES);
 	BtydExpanded *eh = MemoryContextAlloc(cxt, sizeof(BtydExpanded));
-	int			n = h ? h->n : 0;
 
 	EOH_init_header(&eh->hdr, &btyd_eo_methods, cxt);
-	capacity = Max(capacity, Max(n, 64));
-	eh->h = MemoryContextAllocZero(cxt, BTYD_SIZE(capacity));
-	if (h)
-		memcpy(eh->h, h, BTYD_SIZE(n));
-	else
-	{
-		eh->h->version = BTYD_VERSION;
-		eh->h->kind = kind;
-	}
+	capacity = Max(capacity, h->n);
+	eh->h = MemoryContextAlloc(cxt, BTYD_SIZE(capacity));
+	memcpy(eh->h, h, BTYD_SIZE(h->n));
 	SET_VARSIZE(eh->h, BTYD_SIZE(capacity));
 	return eh;
 }
 
 /*
- * btyd_reserve - make room for at least need cells in an expanded state.
+ * A transition or combine function's view of its state: the histogram,
+ * and its expanded header once it has one.
+ */
+typedef struct BtydState
+{
+	BtydHist   *h;
+	BtydExpanded *eh;			/* NULL while the state is flat */
+} BtydState;
+
+/*
+ * btyd_state_arg - the state in argument 0 (not NULL) of a transition or
+ * combine function: our expanded object, or a flat value in the aggregate
+ * context (copied first if toasted, which only a direct call can pass).
  */
 static void
-btyd_reserve(BtydExpanded *eh, Size need)
+btyd_state_arg(FunctionCallInfo fcinfo, BtydState *st)
 {
-	int			cap = BTYD_CAPACITY(eh->h);
+	Datum		d = PG_GETARG_DATUM(0);
+
+	if (VARATT_IS_EXTERNAL_EXPANDED_RW(DatumGetPointer(d)) &&
+		DatumGetEOHP(d)->eoh_methods == &btyd_eo_methods)
+	{
+		st->eh = (BtydExpanded *) DatumGetEOHP(d);
+		st->h = st->eh->h;
+		return;
+	}
+	st->eh = NULL;
+	st->h = (BtydHist *) PG_GETARG_POINTER(0);
+	if (VARATT_IS_EXTENDED(st->h))
+		st->h = (BtydHist *) PG_DETOAST_DATUM_COPY(d);
+	btyd_check_header(st->h);
+}
+
+/*
+ * btyd_state_reserve - make room for at least need cells: repalloc an
+ * expanded state; expand a flat one that outgrows BTYD_EXPAND_CELLS; else
+ * a larger flat copy in the current context (the executor copies it into
+ * the aggregate context and frees the old value).
+ */
+static void
+btyd_state_reserve(BtydState *st, MemoryContext aggcontext, Size need)
+{
+	BtydHist   *h = st->h;
+	int			cap = BTYD_CAPACITY(h);
 
 	if (need <= (Size) cap)
 		return;
@@ -613,31 +649,31 @@ btyd_reserve(BtydExpanded *eh, Size need)
 				 errmsg("BTYD histogram exceeds %d distinct cells", BTYD_MAX_CELLS),
 				 errhint("Round recency and t to a coarser grid (e.g. days) before fitting.")));
 	cap = Min(Max((Size) cap * 2, need), BTYD_MAX_CELLS);
-	eh->h = repalloc(eh->h, BTYD_SIZE(cap));
-	SET_VARSIZE(eh->h, BTYD_SIZE(cap));
+	if (st->eh)
+	{
+		st->eh->h = repalloc(h, BTYD_SIZE(cap));
+		st->h = st->eh->h;
+	}
+	else if (cap > BTYD_EXPAND_CELLS)
+	{
+		st->eh = btyd_expand(aggcontext, h, cap);
+		st->h = st->eh->h;
+	}
+	else
+	{
+		st->h = (BtydHist *) palloc(BTYD_SIZE(cap));
+		memcpy(st->h, h, BTYD_SIZE(h->n));
+	}
+	SET_VARSIZE(st->h, BTYD_SIZE(cap));
 }
 
 /*
- * btyd_state - the read-write expanded state in argument 0 of a transition
- * or combine function, made in the aggregate context (as an empty
- * histogram of the given kind if the argument is NULL, as a copy of a flat
- * value otherwise; either way the executor adopts it).
+ * btyd_state_datum - the state to return.
  */
-static BtydExpanded *
-btyd_state(FunctionCallInfo fcinfo, MemoryContext aggcontext, int kind)
+static Datum
+btyd_state_datum(BtydState *st)
 {
-	Datum		d;
-	BtydHist   *h;
-
-	if (PG_ARGISNULL(0))
-		return btyd_expand(aggcontext, NULL, kind, 64);
-	d = PG_GETARG_DATUM(0);
-	if (VARATT_IS_EXTERNAL_EXPANDED_RW(DatumGetPointer(d)) &&
-		DatumGetEOHP(d)->eoh_methods == &btyd_eo_methods)
-		return (BtydExpanded *) DatumGetEOHP(d);
-	h = btyd_get(d);
-	btyd_check_header(h);
-	return btyd_expand(aggcontext, h, h->kind, 64);
+	return st->eh ? EOHPGetRWDatum(&st->eh->hdr) : PointerGetDatum(st->h);
 }
 
 /*
@@ -662,14 +698,14 @@ btyd_get(Datum d)
 }
 
 /*
- * btyd_add - append a cell to an expanded state.  When the capacity is
- * used up the cells are compacted, and the allocation doubles only if that
- * frees less than half of it.
+ * btyd_add - append a cell to a state.  When the capacity is used up the
+ * cells are compacted, and the allocation doubles only if that frees less
+ * than half of it.
  */
 static void
-btyd_add(BtydExpanded *eh, const BtydCell *c)
+btyd_add(BtydState *st, MemoryContext aggcontext, const BtydCell *c)
 {
-	BtydHist   *h = eh->h;
+	BtydHist   *h = st->h;
 	int			cap = BTYD_CAPACITY(h);
 
 	if (h->n >= cap)
@@ -678,9 +714,10 @@ btyd_add(BtydExpanded *eh, const BtydCell *c)
 		if (h->n > cap / 2)
 		{
 			/* double (up to the limit; an error if no cell was merged) */
-			btyd_reserve(eh, Max((Size) h->n + 1,
-								 Min((Size) cap + 1, BTYD_MAX_CELLS)));
-			h = eh->h;
+			btyd_state_reserve(st, aggcontext,
+							   Max((Size) h->n + 1,
+								   Min((Size) cap + 1, BTYD_MAX_CELLS)));
+			h = st->h;
 		}
 	}
 	if (h->n == h->nsorted && h->n > 0 && cell_cmp(&h->c[h->n - 1], c) < 0)
@@ -964,7 +1001,7 @@ static Datum
 btyd_trans(FunctionCallInfo fcinfo, int kind)
 {
 	MemoryContext aggcontext;
-	BtydExpanded *eh;
+	BtydState	st;
 	BtydHist   *h;
 	BtydCell	c;
 	float8		extra = 0;
@@ -1004,8 +1041,14 @@ btyd_trans(FunctionCallInfo fcinfo, int kind)
 				 errmsg("penalizer must be a non-negative finite number, got %g", extra),
 				 errhint("Typical penalizers are 0.001 to 0.1; 0 means no penalty.")));
 
-	eh = btyd_state(fcinfo, aggcontext, kind);
-	h = eh->h;
+	if (PG_ARGISNULL(0))
+	{
+		st.eh = NULL;
+		st.h = btyd_alloc(64, kind);
+	}
+	else
+		btyd_state_arg(fcinfo, &st);
+	h = st.h;
 	if (h->kind != kind)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -1020,8 +1063,8 @@ btyd_trans(FunctionCallInfo fcinfo, int kind)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("penalizer must be the same on every row (%g and %g)", h->penalizer, extra),
 				 errhint("Pass the penalizer as a constant.")));
-	btyd_add(eh, &c);
-	PG_RETURN_DATUM(EOHPGetRWDatum(&eh->hdr));
+	btyd_add(&st, aggcontext, &c);
+	PG_RETURN_DATUM(btyd_state_datum(&st));
 
 skip:
 	if (PG_ARGISNULL(0))
@@ -1095,7 +1138,7 @@ Datum
 lifecycle_btyd_combine(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcontext;
-	BtydExpanded *ea;
+	BtydState	st;
 	BtydHist   *a;
 	BtydHist   *b;
 
@@ -1105,8 +1148,8 @@ lifecycle_btyd_combine(PG_FUNCTION_ARGS)
 				 errmsg("btyd_histogram combine called outside an aggregate")));
 	b = btyd_get(PG_GETARG_DATUM(1));
 	btyd_check_header(b);
-	ea = btyd_state(fcinfo, aggcontext, b->kind);
-	a = ea->h;
+	btyd_state_arg(fcinfo, &st);
+	a = st.h;
 	if (a->kind != b->kind)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -1120,8 +1163,8 @@ lifecycle_btyd_combine(PG_FUNCTION_ARGS)
 	{
 		/* sort our own tail first, so that b's cells alone form the tail */
 		btyd_compact(a);
-		btyd_reserve(ea, (Size) a->n + b->n);
-		a = ea->h;
+		btyd_state_reserve(&st, aggcontext, (Size) a->n + b->n);
+		a = st.h;
 		memcpy(a->c + a->n, b->c, sizeof(BtydCell) * b->n);
 		a->n += b->n;
 		if (b->flags & BTYD_PEN_SET)
@@ -1131,7 +1174,7 @@ lifecycle_btyd_combine(PG_FUNCTION_ARGS)
 		}
 		btyd_compact(a);
 	}
-	PG_RETURN_DATUM(EOHPGetRWDatum(&ea->hdr));
+	PG_RETURN_DATUM(btyd_state_datum(&st));
 }
 
 /*

@@ -3,7 +3,7 @@
 -- robustness of predictions at the edges, bad input with SQLSTATEs.
 \set ON_ERROR_STOP 1
 BEGIN;
-SELECT plan(81);
+SELECT plan(85);
 SET LOCAL TimeZone = 'UTC';
 
 -- 1. Recovery: 60,000 demo customers simulated from BG/NBD (r, alpha, a, b) and
@@ -171,6 +171,44 @@ SELECT is((SELECT bgbb_fit(frequency, frequency, frequency + 1, 2)::text FROM pu
           (SELECT bgbb_fit_final(bb::btyd_histogram)::text FROM all_kinds),
           'partitionwise BG/BB fit = fit of the serial histogram');
 RESET enable_partitionwise_aggregate;
+
+-- 3b. Large states (over 65,536 cells) become expanded objects: 240,000 rows in about
+-- 200,000 distinct cells, fed scrambled, serially, in parallel workers (the partial
+-- states are flattened for the tuple queue) and partitionwise (a partial state is
+-- read as an expanded object by the combine function)
+CREATE TABLE public.lc_btyd_big (id int, x int, m float8) PARTITION BY LIST ((id % 2));
+CREATE TABLE public.lc_btyd_big0 PARTITION OF public.lc_btyd_big FOR VALUES IN (0);
+CREATE TABLE public.lc_btyd_big1 PARTITION OF public.lc_btyd_big FOR VALUES IN (1);
+INSERT INTO public.lc_btyd_big
+SELECT i, 1 + (i * 7) % 3, round(((i * 7919) % 600000) / 100.0 + 1, 2) FROM generate_series(1, 240000) i;
+ANALYZE public.lc_btyd_big;
+SET LOCAL max_parallel_workers_per_gather = 0;
+CREATE TEMP TABLE big_serial AS
+SELECT gamma_gamma_histogram(x, m ORDER BY md5(id::text))::text AS h FROM public.lc_btyd_big;
+SELECT set_eq(
+    $$SELECT (c->>0)::float8 AS x, (c->>1)::float8 AS y, (c->>3)::float8 AS w
+      FROM big_serial, jsonb_array_elements(h::jsonb->'cells') c$$,
+    $$SELECT x::float8, m, count(*)::float8 FROM public.lc_btyd_big GROUP BY 1, 2$$,
+    'a state past 65,536 cells: histogram cells = GROUP BY counts');
+SET LOCAL enable_partitionwise_aggregate = on;
+SELECT is((SELECT gamma_gamma_histogram(x, m)::text FROM public.lc_btyd_big), (SELECT h FROM big_serial),
+          'large states, partitionwise = serial');
+RESET enable_partitionwise_aggregate;
+-- two workers without the leader: 240,000 cells, at least one state past 65,536
+SET LOCAL max_parallel_workers_per_gather = 2;
+SET LOCAL parallel_setup_cost = 0;
+SET LOCAL parallel_tuple_cost = 0;
+SET LOCAL min_parallel_table_scan_size = 0;
+SET LOCAL parallel_leader_participation = off;
+SELECT matches(pg_temp.plan_of('SELECT gamma_gamma_histogram(x, m) FROM public.lc_btyd_big'),
+               'Finalize Aggregate.*Gather.*Partial Aggregate', 'large states: Finalize/Gather/Partial plan');
+SELECT is((SELECT gamma_gamma_histogram(x, m)::text FROM public.lc_btyd_big), (SELECT h FROM big_serial),
+          'large states, parallel = serial');
+RESET max_parallel_workers_per_gather;
+RESET parallel_setup_cost;
+RESET parallel_tuple_cost;
+RESET min_parallel_table_scan_size;
+RESET parallel_leader_participation;
 -- stored histograms: fit of a text round trip = fit of the rows
 SELECT is((SELECT bgnbd_fit_final(h::btyd_histogram)::text FROM serial), (SELECT bg FROM serial),
           'fitting a stored histogram (text round trip) = fitting the rows');
