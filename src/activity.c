@@ -16,7 +16,6 @@
  */
 #include "lifecycle.h"
 
-#include <ctype.h>
 
 #include "catalog/pg_type.h"
 #include "funcapi.h"
@@ -436,10 +435,6 @@ lifecycle_rstate_recv(PG_FUNCTION_ARGS)
 #define AU_QUARTER		LC_UNIT_QUARTER
 #define AU_YEAR			LC_UNIT_YEAR
 
-static const char *const activity_unit_names[] = {
-	"", "day", "week", "month", "quarter", "year"
-};
-
 /* largest range: every day of about 1,000 years */
 #define ACTIVITY_MAX_PERIODS	366000
 
@@ -479,23 +474,10 @@ typedef struct ActivityData
 static int
 ActivityParseUnit(const char *s)
 {
-	char		word[16];
-	int			n = 0;
-	const char *p = s;
+	int32		block_days;
+	int			unit = lc_parse_period(s, &block_days);
 
-	while (isspace((unsigned char) *p))
-		p++;
-	while (isalpha((unsigned char) *p) && n < (int) sizeof(word) - 1)
-		word[n++] = tolower((unsigned char) *p++);
-	word[n] = '\0';
-	while (isspace((unsigned char) *p))
-		p++;
-	if (*p != '\0')
-		return -1;
-	for (int u = AU_DAY; u <= AU_YEAR; u++)
-		if (strcmp(word, activity_unit_names[u]) == 0)
-			return u;
-	return -1;
+	return unit >= AU_DAY ? unit : -1;	/* no rolling blocks */
 }
 
 /*
@@ -751,8 +733,8 @@ ActivityMergeInto(ActivityData *a, const ActivityData *b)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("cannot combine activity_lifecycle values of different ranges (%d %s periods from %s and %d %s periods from %s)",
-						a->nperiods, activity_unit_names[a->unit], ab,
-						b->nperiods, activity_unit_names[b->unit], bb),
+						a->nperiods, lc_unit_names[a->unit], ab,
+						b->nperiods, lc_unit_names[b->unit], bb),
 				 errhint("Build every value with the same period, from and to.")));
 	}
 	for (int k = 0; k < a->nperiods; k++)
@@ -885,7 +867,7 @@ lifecycle_activity_in(PG_FUNCTION_ARGS)
 	pos = rd.p;
 	lc_parse_string(&rd, name, sizeof(name), "a period name");
 	unit = ActivityParseUnit(name);
-	if (unit < 0 || strcmp(name, activity_unit_names[unit]) != 0)
+	if (unit < 0 || strcmp(name, lc_unit_names[unit]) != 0)
 		lc_value_error(&rd, pos, "period must be day, week, month, quarter or year");
 	lc_expect(&rd, ",");
 	lc_expect(&rd, "\"from\"");
@@ -947,7 +929,7 @@ lifecycle_activity_out(PG_FUNCTION_ARGS)
 	lc_format_day(a->first_day, daybuf);
 	initStringInfo(&buf);
 	appendStringInfo(&buf, "{\"v\":%d,\"period\":\"%s\",\"from\":\"%s\",\"cells\":[",
-					 ACTIVITY_VERSION, activity_unit_names[a->unit], daybuf);
+					 ACTIVITY_VERSION, lc_unit_names[a->unit], daybuf);
 	for (int k = 0; k < a->nperiods; k++)
 	{
 		const ActivityCell *c = &a->cells[k];
@@ -1082,5 +1064,5 @@ lifecycle_activity_period(PG_FUNCTION_ARGS)
 {
 	ActivityData *a = ActivityCheck(PG_GETARG_ACTIVITY_P(0));
 
-	PG_RETURN_TEXT_P(cstring_to_text(activity_unit_names[a->unit]));
+	PG_RETURN_TEXT_P(cstring_to_text(lc_unit_names[a->unit]));
 }

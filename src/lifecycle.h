@@ -229,6 +229,8 @@ lc_calendar_index(int32 day, int unit)
 }
 
 extern int32 lc_calendar_start(int64 index, int unit);
+extern const char *const lc_unit_names[];
+extern int	lc_parse_period(const char *s, int32 *block_days);
 extern int32 lc_timestamp_day(Timestamp ts);
 extern int32 lc_arg_day(FunctionCallInfo fcinfo, int argno, const char *argname);
 extern int32 lc_day_minus_interval(int32 day, Interval *span);

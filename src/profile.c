@@ -24,6 +24,7 @@
  */
 #include "lifecycle.h"
 
+#include <ctype.h>
 #include <math.h>
 
 #include "access/htup_details.h"
@@ -196,6 +197,61 @@ lc_calendar_start(int64 index, int unit)
 		default:
 			return date2j((int) index, 1, 1) - POSTGRES_EPOCH_JDATE;
 	}
+}
+
+/* the calendar units' names, indexed by LC_UNIT_* */
+const char *const lc_unit_names[] = {
+	"", "day", "week", "month", "quarter", "year"
+};
+
+/*
+ * lc_parse_period - parse a period name: "day", "week", "month", "quarter"
+ * or "year" gives LC_UNIT_*; "<n> days" or "<n> weeks" (1 to 36600 days)
+ * gives 0 with the block length in *block_days.  Case and surrounding
+ * spaces are ignored.  Returns -1 for anything else.
+ */
+int
+lc_parse_period(const char *s, int32 *block_days)
+{
+	char		word[16];
+	int			n = 0;
+	int64		num = 0;
+	bool		has_num = false;
+	const char *p = s;
+
+	while (isspace((unsigned char) *p))
+		p++;
+	while (isdigit((unsigned char) *p))
+	{
+		has_num = true;
+		if (num <= 1000000)
+			num = num * 10 + (*p - '0');
+		p++;
+	}
+	while (isspace((unsigned char) *p))
+		p++;
+	while (isalpha((unsigned char) *p) && n < (int) sizeof(word) - 1)
+		word[n++] = tolower((unsigned char) *p++);
+	word[n] = '\0';
+	while (isspace((unsigned char) *p))
+		p++;
+	if (*p != '\0')
+		return -1;
+	if (!has_num)
+	{
+		for (int u = LC_UNIT_DAY; u <= LC_UNIT_YEAR; u++)
+			if (strcmp(word, lc_unit_names[u]) == 0)
+				return u;
+		return -1;
+	}
+	if (strcmp(word, "week") == 0 || strcmp(word, "weeks") == 0)
+		num = num * 7;
+	else if (strcmp(word, "day") != 0 && strcmp(word, "days") != 0)
+		return -1;
+	if (num < 1 || num > 36600)
+		return -1;
+	*block_days = (int32) num;
+	return 0;
 }
 
 /*

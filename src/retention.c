@@ -31,7 +31,6 @@
  */
 #include "lifecycle.h"
 
-#include <ctype.h>
 #include <math.h>
 
 #include "access/htup_details.h"
@@ -52,10 +51,6 @@
 #define RU_MONTH		LC_UNIT_MONTH
 #define RU_QUARTER		LC_UNIT_QUARTER
 #define RU_YEAR			LC_UNIT_YEAR
-
-static const char *const unit_names[] = {
-	"rolling", "day", "week", "month", "quarter", "year"
-};
 
 /* largest offset a curve may hold: every day of 1,000 years */
 #define RETENTION_MAX_PERIODS	366000
@@ -171,47 +166,8 @@ static RetentionPeriod
 ParsePeriod(const char *s)
 {
 	RetentionPeriod per = {-1, 0};
-	char		word[16];
-	int			n = 0;
-	int64		num = 0;
-	bool		has_num = false;
-	const char *p = s;
 
-	while (isspace((unsigned char) *p))
-		p++;
-	while (isdigit((unsigned char) *p))
-	{
-		has_num = true;
-		if (num <= 1000000)
-			num = num * 10 + (*p - '0');
-		p++;
-	}
-	while (isspace((unsigned char) *p))
-		p++;
-	while (isalpha((unsigned char) *p) && n < (int) sizeof(word) - 1)
-		word[n++] = tolower((unsigned char) *p++);
-	word[n] = '\0';
-	while (isspace((unsigned char) *p))
-		p++;
-
-	if (*p == '\0' && !has_num)
-	{
-		for (int u = RU_DAY; u <= RU_YEAR; u++)
-			if (strcmp(word, unit_names[u]) == 0)
-				per.unit = u;
-	}
-	else if (*p == '\0' && num >= 1)
-	{
-		if (strcmp(word, "week") == 0 || strcmp(word, "weeks") == 0)
-			num = num * 7;
-		else if (strcmp(word, "day") != 0 && strcmp(word, "days") != 0)
-			num = 0;
-		if (num >= 1 && num <= 36600)
-		{
-			per.unit = RU_ROLLING;
-			per.block_days = (int32) num;
-		}
-	}
+	per.unit = lc_parse_period(s, &per.block_days);
 	if (per.unit < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -228,7 +184,7 @@ PeriodName(int unit, int32 block_days)
 {
 	if (unit == RU_ROLLING)
 		return psprintf("%d days", block_days);
-	return pstrdup(unit_names[unit]);
+	return pstrdup(lc_unit_names[unit]);
 }
 
 /*
@@ -928,7 +884,7 @@ PeriodStartDay(DateADT day, int unit)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
 				 errmsg("date out of range: the %s containing this date starts before the first valid date",
-						unit_names[unit])));
+						lc_unit_names[unit])));
 	return start;
 }
 

@@ -2,7 +2,7 @@
 -- definitions (calendar months and weeks, rolling 30-day windows, censoring), on a
 -- generated store; and the parallel plan on real workers.
 BEGIN;
-SELECT plan(16);
+SELECT plan(17);
 SET LOCAL TimeZone = 'UTC';
 
 CREATE TEMP TABLE t AS
@@ -119,6 +119,8 @@ SELECT throws_ok($$SELECT period_start(date '2024-05-05', '30 days')$$, '22023',
                  'period_start: a rolling period has no calendar start');
 SELECT throws_ok($$SELECT cohort_start(p, 'fortnight') FROM profiles$$, '22023', NULL,
                  'cohort_start: unknown period');
+SELECT is(period_start(date '2024-05-17', ' WEEK '), date '2024-05-13',
+          'period names ignore case and surrounding spaces');
 SELECT throws_ok($$SELECT period_start(date '4714-11-24 BC', 'year')$$, '22008', NULL,
                  'period_start: a period starting before the first valid date is out of range');
 SELECT is(ARRAY[period_start('infinity', 'week'), period_start('-infinity', 'month')],

@@ -4,7 +4,7 @@
 -- active = new + returning + resurrecting and returning(t) = active(t-1) -
 -- dormant(t), SQLSTATE contracts, and real parallel workers.
 BEGIN;
-SELECT plan(20);
+SELECT plan(21);
 SET LOCAL TimeZone = 'UTC';
 
 CREATE TEMP TABLE t AS
@@ -102,6 +102,8 @@ SELECT is((SELECT sum(r[2]) FROM (SELECT retention(d BETWEEN '2024-05-01' AND '2
 -- SQLSTATEs
 SELECT throws_ok($$SELECT activity_lifecycle(p, 'hour', date '2024-01-01', date '2024-02-01') FROM profiles$$,
                  '22023', NULL, 'unknown period: 22023');
+SELECT throws_ok($$SELECT activity_lifecycle(p, '30 days', date '2024-01-01', date '2024-02-01') FROM profiles$$,
+                 '22023', NULL, 'rolling period (calendar periods only): 22023');
 SELECT throws_ok($$SELECT activity_lifecycle(p, 'month', date '2024-02-01', date '2024-01-01') FROM profiles$$,
                  '22023', NULL, 'from after to: 22023');
 SELECT throws_ok($$SELECT activity_lifecycle(p, NULL, date '2024-01-01', date '2024-02-01') FROM profiles$$,
