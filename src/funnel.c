@@ -79,8 +79,8 @@ static const char *const mode_names[] = {
 };
 #define FUNNEL_NMODES	5
 
-/* one stored event: int64 timestamp then uint32 step mask, unaligned */
-#define FUNNEL_EVENT_SIZE	12
+/* one stored event: int64 timestamp then uint32 step mask (lifecycle.h) */
+#define FUNNEL_EVENT_SIZE	LC_EVENT_SIZE
 
 typedef struct FunnelState
 {
@@ -106,29 +106,6 @@ typedef struct FunnelState
  * from a tuple, possibly with a short (1-byte) varlena header.
  */
 #define PG_GETARG_FUNNEL_P(n) ((FunnelState *) PG_DETOAST_DATUM(PG_GETARG_DATUM(n)))
-
-/* microseconds between 1970-01-01 and 2000-01-01 (text and binary forms) */
-#define UNIX_OFFSET_USECS	((int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY)
-
-/* an unpacked event, with its sort key */
-typedef struct FunnelEvent
-{
-	int64		ts;
-	uint32		key;			/* bit-reversed mask: larger first on ties */
-	uint32		mask;
-} FunnelEvent;
-
-/*
- * EventAt - read stored event i.
- */
-static inline void
-EventAt(const FunnelState *s, int i, int64 *ts, uint32 *mask)
-{
-	const char *p = s->events + (Size) i * FUNNEL_EVENT_SIZE;
-
-	memcpy(ts, p, sizeof(int64));
-	memcpy(mask, p + sizeof(int64), sizeof(uint32));
-}
 
 /*
  * FunnelAlloc - an empty state with room for capacity events.
@@ -462,10 +439,7 @@ lifecycle_funnel_trans(PG_FUNCTION_ARGS)
 
 	if (s->nevents >= FUNNEL_CAPACITY(s))
 		s = FunnelEnsure(s, (int64) s->nevents + 1);
-	memcpy(s->events + (Size) s->nevents * FUNNEL_EVENT_SIZE, &ts, sizeof(int64));
-	memcpy(s->events + (Size) s->nevents * FUNNEL_EVENT_SIZE + sizeof(int64),
-		   &mask, sizeof(uint32));
-	s->nevents++;
+	lc_event_put(s->events, s->nevents++, ts, mask);
 	PG_RETURN_POINTER(s);
 }
 
@@ -498,36 +472,6 @@ lifecycle_funnel_merge(PG_FUNCTION_ARGS)
  * The scan
  * ----------------------------------------------------------------
  */
-
-/*
- * EventCmp - (timestamp ascending, reversed mask descending): on ties the
- * row whose lowest differing step is set comes first; mask 0 last.
- */
-static int
-EventCmp(const void *a, const void *b)
-{
-	const FunnelEvent *x = a;
-	const FunnelEvent *y = b;
-
-	if (x->ts != y->ts)
-		return x->ts < y->ts ? -1 : 1;
-	if (x->key != y->key)
-		return x->key > y->key ? -1 : 1;
-	return 0;
-}
-
-/*
- * ReverseBits32 - bit i moves to bit 31 - i.
- */
-static inline uint32
-ReverseBits32(uint32 v)
-{
-	v = ((v >> 1) & 0x55555555) | ((v & 0x55555555) << 1);
-	v = ((v >> 2) & 0x33333333) | ((v & 0x33333333) << 2);
-	v = ((v >> 4) & 0x0F0F0F0F) | ((v & 0x0F0F0F0F) << 4);
-	v = ((v >> 8) & 0x00FF00FF) | ((v & 0x00FF00FF) << 8);
-	return (v >> 16) | (v << 16);
-}
 
 /* a node of a chain, for funnel_times: the event time and the node before */
 typedef struct ChainNode
@@ -607,7 +551,7 @@ FunnelScan(const FunnelState *s, ScanCtx *cx, FunnelResult *res)
 	int			modes = s->modes;
 	int64		window = s->window;
 	bool		snapshot = (modes & (FM_ONCE | FM_INCREASE)) != 0;
-	FunnelEvent *ev;
+	LcEvent    *ev;
 	int64		start[FUNNEL_MAX_STEPS + 1];
 	int32		node[FUNNEL_MAX_STEPS + 1];
 	int64		pstart[FUNNEL_MAX_STEPS + 1];
@@ -623,13 +567,7 @@ FunnelScan(const FunnelState *s, ScanCtx *cx, FunnelResult *res)
 	res->depth = 0;
 	if (n == 0)
 		return;
-	ev = palloc(sizeof(FunnelEvent) * n);
-	for (int i = 0; i < n; i++)
-	{
-		EventAt(s, i, &ev[i].ts, &ev[i].mask);
-		ev[i].key = ReverseBits32(ev[i].mask);
-	}
-	qsort(ev, n, sizeof(FunnelEvent), EventCmp);
+	ev = lc_events_sorted(s->events, n);
 
 	for (int i = 0; i < n; i++)
 	{
@@ -800,36 +738,6 @@ lifecycle_funnel_times_final(PG_FUNCTION_ARGS)
  */
 
 /*
- * EventValid - an event read from text or binary input fits state s: a
- * finite timestamp in range and a mask of its steps (0 only under
- * strict_order).  Returns the internal timestamp in *ts.
- */
-static bool
-EventValid(const FunnelState *s, int64 unix_us, int64 mask, int64 *ts)
-{
-	if (mask < 0 || mask >= ((int64) 1 << s->nsteps) ||
-		(mask == 0 && !(s->modes & FM_STRICT_ORDER)))
-		return false;
-	if (pg_sub_s64_overflow(unix_us, UNIX_OFFSET_USECS, ts) ||
-		!IS_VALID_TIMESTAMP(*ts))
-		return false;
-	return true;
-}
-
-/*
- * AppendEvent - add one event (no checks; room must exist).
- */
-static void
-AppendEvent(FunnelState *s, int64 ts, uint32 mask)
-{
-	char	   *p = s->events + (Size) s->nevents * FUNNEL_EVENT_SIZE;
-
-	memcpy(p, &ts, sizeof(int64));
-	memcpy(p + sizeof(int64), &mask, sizeof(uint32));
-	s->nevents++;
-}
-
-/*
  * Trimmed - a copy of s with capacity == nevents (the stored form).
  */
 static FunnelState *
@@ -859,6 +767,8 @@ lifecycle_funnel_in(PG_FUNCTION_ARGS)
 	int64		window;
 	int			modes;
 	int			nsteps;
+	char	   *events;
+	int			n;
 
 	lc_expect(&rd, "{");
 	lc_expect(&rd, "\"v\"");
@@ -887,33 +797,16 @@ lifecycle_funnel_in(PG_FUNCTION_ARGS)
 	lc_expect(&rd, ",");
 	lc_expect(&rd, "\"events\"");
 	lc_expect(&rd, ":");
-	lc_expect(&rd, "[");
-	s = FunnelAlloc(4, window, modes, nsteps);
-	if (!lc_accept(&rd, "]"))
-	{
-		do
-		{
-			int64		unix_us;
-			int64		mask;
-			int64		ts;
-
-			lc_expect(&rd, "[");
-			lc_skip_space(&rd);
-			pos = rd.p;
-			unix_us = lc_parse_int(&rd, PG_INT64_MIN + 10, PG_INT64_MAX, "a timestamp in microseconds");
-			lc_expect(&rd, ",");
-			mask = lc_parse_int(&rd, 0, PG_UINT32_MAX, "a step mask");
-			lc_expect(&rd, "]");
-			if (!EventValid(s, unix_us, mask, &ts))
-				lc_value_error(&rd, pos, "event timestamp out of range or step mask invalid for the steps and modes");
-			s = FunnelEnsure(s, (int64) s->nevents + 1);
-			AppendEvent(s, ts, (uint32) mask);
-		} while (lc_accept(&rd, ","));
-		lc_expect(&rd, "]");
-	}
+	events = lc_events_read(&rd, nsteps, (modes & FM_STRICT_ORDER) != 0, FUNNEL_MAX_EVENTS,
+							"a step mask",
+							"event timestamp out of range or step mask invalid for the steps and modes",
+							&n);
 	lc_expect(&rd, "}");
 	lc_expect_end(&rd);
-	PG_RETURN_POINTER(Trimmed(s));
+	s = FunnelAlloc(n, window, modes, nsteps);
+	memcpy(s->events, events, (Size) n * FUNNEL_EVENT_SIZE);
+	s->nevents = n;
+	PG_RETURN_POINTER(s);
 }
 
 PG_FUNCTION_INFO_V1(lifecycle_funnel_out);
@@ -928,18 +821,10 @@ lifecycle_funnel_out(PG_FUNCTION_ARGS)
 	StringInfoData buf;
 
 	initStringInfo(&buf);
-	appendStringInfo(&buf, "{\"v\":%d,\"window\":" INT64_FORMAT ",\"modes\":\"%s\",\"steps\":%d,\"events\":[",
+	appendStringInfo(&buf, "{\"v\":%d,\"window\":" INT64_FORMAT ",\"modes\":\"%s\",\"steps\":%d,\"events\":",
 					 FUNNEL_VERSION, s->window, ModesText(s->modes), s->nsteps);
-	for (int i = 0; i < s->nevents; i++)
-	{
-		int64		ts;
-		uint32		mask;
-
-		EventAt(s, i, &ts, &mask);
-		appendStringInfo(&buf, "%s[" INT64_FORMAT ",%u]", i > 0 ? "," : "",
-						 ts + UNIX_OFFSET_USECS, mask);
-	}
-	appendStringInfoString(&buf, "]}");
+	lc_events_write(&buf, s->events, s->nevents);
+	appendStringInfoChar(&buf, '}');
 	PG_RETURN_CSTRING(buf.data);
 }
 
@@ -959,16 +844,7 @@ lifecycle_funnel_send(PG_FUNCTION_ARGS)
 	pq_sendbyte(&buf, s->modes);
 	pq_sendbyte(&buf, s->nsteps);
 	pq_sendint64(&buf, s->window);
-	pq_sendint32(&buf, s->nevents);
-	for (int i = 0; i < s->nevents; i++)
-	{
-		int64		ts;
-		uint32		mask;
-
-		EventAt(s, i, &ts, &mask);
-		pq_sendint64(&buf, ts + UNIX_OFFSET_USECS);
-		pq_sendint32(&buf, mask);
-	}
+	lc_events_send(&buf, s->events, s->nevents);
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }
 
@@ -988,6 +864,7 @@ lifecycle_funnel_recv(PG_FUNCTION_ARGS)
 	int			nsteps;
 	int64		window;
 	int			n;
+	char	   *events;
 
 	lc_recv_need(msg, 1 + 1 + 1 + 8 + 4, "funnel_state");
 	version = pq_getmsgbyte(msg);
@@ -1003,26 +880,13 @@ lifecycle_funnel_recv(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 				 errmsg("invalid funnel_state parameters in binary input")));
-	n = pq_getmsgint(msg, 4);
-	if (n < 0 || n > FUNNEL_MAX_EVENTS ||
-		(Size) n * 12 != (Size) (msg->len - msg->cursor))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid funnel_state length in binary input")));
+	events = lc_events_recv(msg, nsteps, (modes & FM_STRICT_ORDER) != 0, FUNNEL_MAX_EVENTS,
+							"funnel_state",
+							"Timestamps must be in range and step masks non-zero (except under strict_order) and within the number of steps.",
+							&n);
 	s = FunnelAlloc(n, window, modes, nsteps);
-	for (int i = 0; i < n; i++)
-	{
-		int64		unix_us = pq_getmsgint64(msg);
-		uint32		mask = (uint32) pq_getmsgint(msg, 4);
-		int64		ts;
-
-		if (!EventValid(s, unix_us, (int64) mask, &ts))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-					 errmsg("invalid funnel_state event %d in binary input", i + 1),
-					 errhint("Timestamps must be in range and step masks non-zero (except under strict_order) and within the number of steps.")));
-		AppendEvent(s, ts, mask);
-	}
+	memcpy(s->events, events, (Size) n * FUNNEL_EVENT_SIZE);
+	s->nevents = n;
 	pq_getmsgend(msg);
 	PG_RETURN_POINTER(s);
 }

@@ -268,6 +268,56 @@ extern void lc_append_float(StringInfo buf, float8 v);
 extern void lc_recv_need(StringInfo msg, int bytes, const char *type_name);
 
 /* ----------------------------------------------------------------
+ * Event lists of funnel_state and sequence_state (events.c): 12 bytes
+ * per event, an int64 timestamp and a uint32 step or condition mask,
+ * unaligned; the text and binary forms carry Unix microseconds.
+ * ----------------------------------------------------------------
+ */
+#define LC_EVENT_SIZE	12
+
+/* an unpacked event with its sort key */
+typedef struct LcEvent
+{
+	int64		ts;
+	uint32		key;			/* bit-reversed mask: lowest step first on ties */
+	uint32		mask;
+} LcEvent;
+
+/*
+ * lc_event_get - read event i of a packed list.
+ */
+static inline void
+lc_event_get(const char *events, int i, int64 *ts, uint32 *mask)
+{
+	const char *p = events + (Size) i * LC_EVENT_SIZE;
+
+	memcpy(ts, p, sizeof(int64));
+	memcpy(mask, p + sizeof(int64), sizeof(uint32));
+}
+
+/*
+ * lc_event_put - write event i of a packed list.
+ */
+static inline void
+lc_event_put(char *events, int i, int64 ts, uint32 mask)
+{
+	char	   *p = events + (Size) i * LC_EVENT_SIZE;
+
+	memcpy(p, &ts, sizeof(int64));
+	memcpy(p + sizeof(int64), &mask, sizeof(uint32));
+}
+
+extern LcEvent *lc_events_sorted(const char *events, int n);
+extern void lc_events_write(StringInfo buf, const char *events, int n);
+extern char *lc_events_read(LcReader *rd, int nbits, bool allow_zero,
+							int max_events, const char *mask_what,
+							const char *invalid, int *n);
+extern void lc_events_send(StringInfo buf, const char *events, int n);
+extern char *lc_events_recv(StringInfo msg, int nbits, bool allow_zero,
+							int max_events, const char *type_name,
+							const char *hint, int *n);
+
+/* ----------------------------------------------------------------
  * Special functions (special.c)
  * ----------------------------------------------------------------
  */

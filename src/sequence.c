@@ -55,7 +55,7 @@
 #define SEQ_MAX_CONDS		32
 #define SEQ_MAX_PATTERN		1000	/* characters */
 #define SEQ_MAX_TOKENS		64		/* event tokens */
-#define SEQ_EVENT_SIZE		12
+#define SEQ_EVENT_SIZE		LC_EVENT_SIZE
 
 typedef struct SeqState
 {
@@ -74,8 +74,6 @@ typedef struct SeqState
 #define SEQ_MAX_EVENTS		((int) ((MaxAllocSize - SEQ_HDRSZ - SEQ_MAX_PATTERN) / SEQ_EVENT_SIZE))
 
 #define PG_GETARG_SEQ_P(n) ((SeqState *) PG_DETOAST_DATUM(PG_GETARG_DATUM(n)))
-
-#define UNIX_OFFSET_USECS	((int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY)
 
 /* a compiled pattern: event tokens with what precedes each */
 typedef struct SeqToken
@@ -328,31 +326,6 @@ SeqCheck(SeqState *s)
 }
 
 /*
- * AppendEvent - add one event (room must exist).
- */
-static void
-AppendEvent(SeqState *s, int64 ts, uint32 mask)
-{
-	char	   *p = SEQ_EVENTS(s) + (Size) s->nevents * SEQ_EVENT_SIZE;
-
-	memcpy(p, &ts, sizeof(int64));
-	memcpy(p + sizeof(int64), &mask, sizeof(uint32));
-	s->nevents++;
-}
-
-/*
- * EventAt - read event i.
- */
-static inline void
-EventAt(const SeqState *s, int i, int64 *ts, uint32 *mask)
-{
-	const char *p = SEQ_EVENTS(s) + (Size) i * SEQ_EVENT_SIZE;
-
-	memcpy(ts, p, sizeof(int64));
-	memcpy(mask, p + sizeof(int64), sizeof(uint32));
-}
-
-/*
  * StateArg - the transition state in argument 0, or NULL; copied first
  * when it is not ours to modify.
  */
@@ -491,7 +464,7 @@ lifecycle_sequence_trans(PG_FUNCTION_ARGS)
 
 	if (s->nevents >= SEQ_CAPACITY(s))
 		s = SeqEnsure(s, (int64) s->nevents + 1);
-	AppendEvent(s, ts, mask);
+	lc_event_put(SEQ_EVENTS(s), s->nevents++, ts, mask);
 	PG_RETURN_POINTER(s);
 }
 
@@ -524,48 +497,11 @@ lifecycle_sequence_merge(PG_FUNCTION_ARGS)
  * ----------------------------------------------------------------
  */
 
-typedef struct SeqEvent
-{
-	int64		ts;
-	uint32		key;
-	uint32		mask;
-} SeqEvent;
-
-/*
- * SeqEventCmp - timestamp, then the row whose lowest differing condition
- * is set first (bit-reversed mask descending).
- */
-static int
-SeqEventCmp(const void *a, const void *b)
-{
-	const SeqEvent *x = a;
-	const SeqEvent *y = b;
-
-	if (x->ts != y->ts)
-		return x->ts < y->ts ? -1 : 1;
-	if (x->key != y->key)
-		return x->key > y->key ? -1 : 1;
-	return 0;
-}
-
-/*
- * Reverse32 - bit i moves to bit 31 - i.
- */
-static inline uint32
-Reverse32(uint32 v)
-{
-	v = ((v >> 1) & 0x55555555) | ((v & 0x55555555) << 1);
-	v = ((v >> 2) & 0x33333333) | ((v & 0x33333333) << 2);
-	v = ((v >> 4) & 0x0F0F0F0F) | ((v & 0x0F0F0F0F) << 4);
-	v = ((v >> 8) & 0x00FF00FF) | ((v & 0x00FF00FF) << 8);
-	return (v >> 16) | (v << 16);
-}
-
 /*
  * FirstAtLeast - first index in [0, n) with ts >= t (n if none).
  */
 static int
-FirstAtLeast(const SeqEvent *ev, int n, int64 t)
+FirstAtLeast(const LcEvent *ev, int n, int64 t)
 {
 	int			lo = 0,
 				hi = n;
@@ -596,7 +532,7 @@ SeqCount(const SeqState *s, bool first_only)
 	SeqPattern	pt;
 	int			n = s->nevents;
 	int			m;
-	SeqEvent   *ev;
+	LcEvent    *ev;
 	bool	   *reach;
 	int32	   *cnt;
 	int			floor = 0;
@@ -606,13 +542,7 @@ SeqCount(const SeqState *s, bool first_only)
 	m = pt.ntokens;
 	if (n == 0)
 		return 0;
-	ev = palloc(sizeof(SeqEvent) * n);
-	for (int i = 0; i < n; i++)
-	{
-		EventAt(s, i, &ev[i].ts, &ev[i].mask);
-		ev[i].key = Reverse32(ev[i].mask);
-	}
-	qsort(ev, n, sizeof(SeqEvent), SeqEventCmp);
+	ev = lc_events_sorted(SEQ_EVENTS(s), n);
 	reach = palloc0(sizeof(bool) * (Size) m * n);
 	cnt = palloc0(sizeof(int32) * (Size) m * (n + 1));
 
@@ -715,19 +645,6 @@ lifecycle_sequence_count_final(PG_FUNCTION_ARGS)
  */
 
 /*
- * EventValid - an event of input text or binary fits state s.
- */
-static bool
-EventValid(const SeqState *s, int64 unix_us, int64 mask, int64 *ts)
-{
-	if (mask <= 0 || mask >= ((int64) 1 << s->nconds))
-		return false;
-	if (pg_sub_s64_overflow(unix_us, UNIX_OFFSET_USECS, ts) || !IS_VALID_TIMESTAMP(*ts))
-		return false;
-	return true;
-}
-
-/*
  * Trimmed - a copy without spare capacity.
  */
 static SeqState *
@@ -757,6 +674,8 @@ lifecycle_sequence_in(PG_FUNCTION_ARGS)
 	char		pat[SEQ_MAX_PATTERN + 1];
 	int			nconds;
 	SeqPattern	compiled;
+	char	   *events;
+	int			n;
 
 	lc_expect(&rd, "{");
 	lc_expect(&rd, "\"v\"");
@@ -777,33 +696,14 @@ lifecycle_sequence_in(PG_FUNCTION_ARGS)
 	lc_expect(&rd, ",");
 	lc_expect(&rd, "\"events\"");
 	lc_expect(&rd, ":");
-	lc_expect(&rd, "[");
-	s = SeqAlloc(pat, strlen(pat), nconds, 4);
-	if (!lc_accept(&rd, "]"))
-	{
-		do
-		{
-			int64		unix_us;
-			int64		mask;
-			int64		ts;
-
-			lc_expect(&rd, "[");
-			lc_skip_space(&rd);
-			pos = rd.p;
-			unix_us = lc_parse_int(&rd, PG_INT64_MIN + 10, PG_INT64_MAX, "a timestamp in microseconds");
-			lc_expect(&rd, ",");
-			mask = lc_parse_int(&rd, 0, PG_UINT32_MAX, "a condition mask");
-			lc_expect(&rd, "]");
-			if (!EventValid(s, unix_us, mask, &ts))
-				lc_value_error(&rd, pos, "event timestamp out of range or condition mask invalid");
-			s = SeqEnsure(s, (int64) s->nevents + 1);
-			AppendEvent(s, ts, (uint32) mask);
-		} while (lc_accept(&rd, ","));
-		lc_expect(&rd, "]");
-	}
+	events = lc_events_read(&rd, nconds, false, SEQ_MAX_EVENTS, "a condition mask",
+							"event timestamp out of range or condition mask invalid", &n);
 	lc_expect(&rd, "}");
 	lc_expect_end(&rd);
-	PG_RETURN_POINTER(Trimmed(s));
+	s = SeqAlloc(pat, strlen(pat), nconds, n);
+	memcpy(SEQ_EVENTS(s), events, (Size) n * SEQ_EVENT_SIZE);
+	s->nevents = n;
+	PG_RETURN_POINTER(s);
 }
 
 PG_FUNCTION_INFO_V1(lifecycle_sequence_out);
@@ -818,18 +718,10 @@ lifecycle_sequence_out(PG_FUNCTION_ARGS)
 	StringInfoData buf;
 
 	initStringInfo(&buf);
-	appendStringInfo(&buf, "{\"v\":%d,\"pattern\":\"%.*s\",\"conditions\":%d,\"events\":[",
+	appendStringInfo(&buf, "{\"v\":%d,\"pattern\":\"%.*s\",\"conditions\":%d,\"events\":",
 					 SEQ_VERSION, (int) s->patlen, s->data, s->nconds);
-	for (int i = 0; i < s->nevents; i++)
-	{
-		int64		ts;
-		uint32		mask;
-
-		EventAt(s, i, &ts, &mask);
-		appendStringInfo(&buf, "%s[" INT64_FORMAT ",%u]", i > 0 ? "," : "",
-						 ts + UNIX_OFFSET_USECS, mask);
-	}
-	appendStringInfoString(&buf, "]}");
+	lc_events_write(&buf, SEQ_EVENTS(s), s->nevents);
+	appendStringInfoChar(&buf, '}');
 	PG_RETURN_CSTRING(buf.data);
 }
 
@@ -849,16 +741,7 @@ lifecycle_sequence_send(PG_FUNCTION_ARGS)
 	pq_sendbyte(&buf, s->nconds);
 	pq_sendint16(&buf, s->patlen);
 	pq_sendbytes(&buf, s->data, s->patlen);
-	pq_sendint32(&buf, s->nevents);
-	for (int i = 0; i < s->nevents; i++)
-	{
-		int64		ts;
-		uint32		mask;
-
-		EventAt(s, i, &ts, &mask);
-		pq_sendint64(&buf, ts + UNIX_OFFSET_USECS);
-		pq_sendint32(&buf, mask);
-	}
+	lc_events_send(&buf, SEQ_EVENTS(s), s->nevents);
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }
 
@@ -878,6 +761,7 @@ lifecycle_sequence_recv(PG_FUNCTION_ARGS)
 	int			patlen;
 	const char *pat;
 	int			n;
+	char	   *events;
 	SeqPattern	compiled;
 
 	lc_recv_need(msg, 1 + 1 + 2, "sequence_state");
@@ -909,24 +793,10 @@ lifecycle_sequence_recv(PG_FUNCTION_ARGS)
 		pattern_errcode = ERRCODE_INVALID_TEXT_REPRESENTATION;
 	}
 	PG_END_TRY();
-	n = pq_getmsgint(msg, 4);
-	if (n < 0 || n > SEQ_MAX_EVENTS || (Size) n * 12 != (Size) (msg->len - msg->cursor))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid sequence_state length in binary input")));
+	events = lc_events_recv(msg, nconds, false, SEQ_MAX_EVENTS, "sequence_state", NULL, &n);
 	s = SeqAlloc(pat, patlen, nconds, n);
-	for (int i = 0; i < n; i++)
-	{
-		int64		unix_us = pq_getmsgint64(msg);
-		uint32		mask = (uint32) pq_getmsgint(msg, 4);
-		int64		ts;
-
-		if (!EventValid(s, unix_us, (int64) mask, &ts))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-					 errmsg("invalid sequence_state event %d in binary input", i + 1)));
-		AppendEvent(s, ts, mask);
-	}
+	memcpy(SEQ_EVENTS(s), events, (Size) n * SEQ_EVENT_SIZE);
+	s->nevents = n;
 	pq_getmsgend(msg);
 	PG_RETURN_POINTER(s);
 }
