@@ -320,7 +320,8 @@ StateArg(FunctionCallInfo fcinfo)
 }
 
 /*
- * ParamsError - the window, modes or steps changed within a group.
+ * CheckSameParams - error if the window, modes or steps changed within a
+ * group.
  */
 static void
 CheckSameParams(const FunnelState *s, int64 window, int modes, int nsteps)

@@ -343,7 +343,8 @@ StateArg(FunctionCallInfo fcinfo)
 }
 
 /*
- * SameParams - error unless s was built for the same pattern and conditions.
+ * CheckSameParams - error unless s was built for the same pattern and
+ * conditions.
  */
 static void
 CheckSameParams(const SeqState *s, const char *pat, int patlen, int nconds)
