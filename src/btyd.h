@@ -67,6 +67,7 @@ typedef struct BtydHist
 
 /* special.c */
 extern double lc_digamma(double x);
+extern double lc_trigamma(double x);
 extern double lc_lbeta(double a, double b);
 extern double lc_log1pexp(double d);
 extern double lc_sigmoid(double d);

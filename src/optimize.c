@@ -621,10 +621,74 @@ hessian_fd(FitData *fd, const double *lp, const double *g0, double *H)
 }
 
 /*
+ * hessian_gg - the Hessian of the objective (per customer, penalty
+ * included) in log parameters at lp for Gamma-Gamma, from the analytic
+ * second derivatives of the log-likelihood (FH note 025 differentiated
+ * twice: per group of equal x, sums of w / u and w / u^2 with
+ * u = gamma + x m, and trigamma of p x + q, p x and q); g0 is the
+ * objective's gradient at lp.  One pass without logarithms, where finite
+ * differences of the gradient take three full evaluations.
+ */
+static void
+hessian_gg(FitData *fd, const double *lp, const double *g0, double *H)
+{
+	double		par[3],
+				h[9] = {0};
+	double		p,
+				q,
+				gm,
+				t1q;
+	int			i,
+				j,
+				k;
+
+	for (i = 0; i < 3; i++)
+		par[i] = exp(lp[i]);
+	p = par[0];
+	q = par[1];
+	gm = par[2];
+	t1q = lc_trigamma(q);
+	for (k = 0; k < fd->ng; k++)
+	{
+		int			s = fd->gstart[k],
+					e = fd->gstart[k + 1];
+		double		x = fd->c[s].x,
+					W = fd->gw[k],
+					px = p * x,
+					t1 = lc_trigamma(px + q);
+		double		SI = 0,
+					SI2 = 0;
+
+		for (i = s; i < e; i++)
+		{
+			double		r = fd->c[i].w / (gm + x * fd->c[i].y);
+
+			SI += r;
+			SI2 += r / (gm + x * fd->c[i].y);
+		}
+		h[0] += x * x * W * (t1 - lc_trigamma(px));
+		h[1] += x * W * t1;
+		h[2] -= x * SI;
+		h[4] += W * (t1 - t1q);
+		h[5] += W / gm - SI;
+		h[8] += (px + q) * SI2 - W * q / (gm * gm);
+	}
+	h[3] = h[1];
+	h[6] = h[2];
+	h[7] = h[5];
+	/* f = -ll / wsum + pen * sum p^2, in log parameters */
+	for (i = 0; i < 3; i++)
+		for (j = 0; j < 3; j++)
+			H[i * 3 + j] = par[i] * par[j] * (-h[i * 3 + j] / fd->wsum + (i == j ? 2 * fd->pen : 0)) +
+				(i == j ? g0[i] : 0);
+}
+
+/*
  * standard_errors - delta-method standard errors: the Hessian of the total
- * negative log-likelihood in log parameters by finite differences, its
- * inverse, se_i = theta_i * sqrt(cov_ii).  g0 is the unpenalised gradient
- * at lp when the caller has it, else NULL.  False when not computable.
+ * negative log-likelihood in log parameters (analytic for Gamma-Gamma, by
+ * finite differences otherwise), its inverse, se_i = theta_i *
+ * sqrt(cov_ii).  g0 is the unpenalised gradient at lp when the caller has
+ * it, else NULL.  False when not computable.
  */
 static bool
 standard_errors(FitData *fd, const double *lp, const double *g0, double *se)
@@ -645,7 +709,10 @@ standard_errors(FitData *fd, const double *lp, const double *g0, double *se)
 			objective(n, lp, gm, fd);
 			g0 = gm;
 		}
-		hessian_fd(fd, lp, g0, H);
+		if (fd->kind == BTYD_GG)
+			hessian_gg(fd, lp, g0, H);
+		else
+			hessian_fd(fd, lp, g0, H);
 		for (i = 0; i < n * n; i++)
 			H[i] *= fd->wsum;
 	}
@@ -906,7 +973,8 @@ fit_model(FitData *fd, double *lp, double *ll, bool warm)
 /*
  * newton_polish - from lp near the optimum, Newton steps with a fixed
  * inverse Hessian Hinv (from the subsample fit: the per-customer objective
- * of a 1-in-k sample has nearly the same curvature), one gradient
+ * of a 1-in-k sample has nearly the same curvature; Gamma-Gamma uses its
+ * exact Hessian at every step instead), one gradient
  * evaluation each, halving a step that does not decrease the objective.
  * Converges linearly with a small rate when Hinv is close, where L-BFGS
  * starting without curvature needs a dozen evaluations.  On success
@@ -927,6 +995,7 @@ newton_polish(FitData *fd, double *lp, const double *Hinv, double *g)
 				i,
 				j;
 	double		f = objective(n, lp, g, fd);
+	double		Hexact[MAXPAR * MAXPAR];
 
 	for (it = 0; it < POLISH_ITER; it++)
 	{
@@ -946,6 +1015,13 @@ newton_polish(FitData *fd, double *lp, const double *Hinv, double *g)
 		{
 			elog(DEBUG1, "polish: %d steps, %d evals, gmax %g", it, fd->nevals, gmax);
 			return true;
+		}
+		if (fd->kind == BTYD_GG)
+		{
+			/* Gamma-Gamma: the exact Hessian is one cheap pass away */
+			hessian_gg(fd, lp, g, Hexact);
+			if (invert(Hexact, n))
+				Hinv = Hexact;
 		}
 		for (i = 0; i < n; i++)
 		{

@@ -38,6 +38,32 @@ lc_digamma(double x)
 }
 
 /*
+ * lc_trigamma - psi'(x) for x > 0: recurrence up to x >= 10, then the
+ * asymptotic series 1/x + 1/(2x^2) + sum B_2k / x^(2k+1) through B_14
+ * (the first omitted term is below 1e-16 there).
+ */
+double
+lc_trigamma(double x)
+{
+	double		r = 0.0;
+	double		f,
+				ix;
+
+	if (!(x > 0.0))
+		return NAN;
+	while (x < 10.0)
+	{
+		r += 1.0 / (x * x);
+		x += 1.0;
+	}
+	ix = 1.0 / x;
+	f = ix * ix;
+	return r + ix + 0.5 * f +
+		ix * f * (1.0 / 6 - f * (1.0 / 30 - f * (1.0 / 42 - f * (1.0 / 30 - f * (5.0 / 66 -
+																			 f * (691.0 / 2730 - f * (7.0 / 6)))))));
+}
+
+/*
  * lc_lbeta - log B(a, b) for a, b > 0.
  */
 double
