@@ -139,9 +139,9 @@ static BtydCell *
 radix_sort_cells(BtydCell *a, BtydCell *scratch, int n)
 {
 	/* fields from least to most significant */
-	static const size_t field_off[3] = {offsetof(BtydCell, y),
-		offsetof(BtydCell, z),
-	offsetof(BtydCell, x)};
+	static const size_t field_off[3] = {
+		offsetof(BtydCell, y), offsetof(BtydCell, z), offsetof(BtydCell, x)
+	};
 	int			pass_field[RADIX_PASSES],
 				pass_shift[RADIX_PASSES];
 	uint32	   *count;

@@ -47,7 +47,8 @@ lc_trigamma(double x)
 {
 	double		r = 0.0;
 	double		f,
-				ix;
+				ix,
+				s;
 
 	if (!(x > 0.0))
 		return NAN;
@@ -58,9 +59,15 @@ lc_trigamma(double x)
 	}
 	ix = 1.0 / x;
 	f = ix * ix;
-	return r + ix + 0.5 * f +
-		ix * f * (1.0 / 6 - f * (1.0 / 30 - f * (1.0 / 42 - f * (1.0 / 30 - f * (5.0 / 66 -
-																			 f * (691.0 / 2730 - f * (7.0 / 6)))))));
+	/* Horner form of B_2 f - ... + B_14 f^7, times 1/x */
+	s = 7.0 / 6;
+	s = 691.0 / 2730 - f * s;
+	s = 5.0 / 66 - f * s;
+	s = 1.0 / 30 - f * s;
+	s = 1.0 / 42 - f * s;
+	s = 1.0 / 30 - f * s;
+	s = 1.0 / 6 - f * s;
+	return r + ix + 0.5 * f + ix * f * s;
 }
 
 /*
