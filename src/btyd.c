@@ -232,6 +232,46 @@ radix_sort_cells(BtydCell *a, BtydCell *scratch, int n)
 }
 
 /*
+ * merge_sorted - merge n sorted cells from src (memory outside h) into h,
+ * whose cells are sorted and distinct (nsorted == n) and whose capacity
+ * holds them all: from the back, in place, equal cells merging (weights
+ * add); the merged cells end at the top and move down if any merged.
+ */
+static void
+merge_sorted(BtydHist *h, const BtydCell *src, int n)
+{
+	int			top = h->n + n,
+				a = h->n - 1,
+				b = n - 1,
+				w = top;		/* cells [w, top) are merged */
+
+	Assert(h->nsorted == h->n && top <= BTYD_CAPACITY(h));
+	while (b >= 0)
+	{
+		const BtydCell *c;
+
+		if (a >= 0 && cell_cmp(&h->c[a], &src[b]) > 0)
+			c = &h->c[a--];
+		else
+			c = &src[b--];
+		if (w < top && cell_cmp(&h->c[w], c) == 0)
+			h->c[w].w += c->w;
+		else
+			h->c[--w] = *c;
+	}
+	/* the rest of h is in place below w unless cells merged */
+	if (a >= 0 && w < top && cell_cmp(&h->c[w], &h->c[a]) == 0)
+	{
+		/* the largest remaining cell equals the lowest merged one */
+		h->c[w].w += h->c[a].w;
+		a--;
+	}
+	if (w != a + 1)
+		memmove(h->c + a + 1, h->c + w, sizeof(BtydCell) * (top - w));
+	h->n = h->nsorted = a + 1 + (top - w);
+}
+
+/*
  * btyd_compact - sort the cells and merge equal ones (weights add).
  */
 static void
@@ -245,48 +285,22 @@ btyd_compact(BtydHist *h)
 	if (h->nsorted > 0)
 	{
 		/*
-		 * Sort the tail only, then merge it with the sorted prefix from the
-		 * back, in place: only the tail is copied out, and the merged cells
-		 * end at the top of the array (moved down if equal cells merged).
+		 * Sort the tail only (a tail that arrives sorted stays), copy it out
+		 * and merge it into the sorted prefix.
 		 */
 		int			P = h->nsorted,
 					T = h->n - h->nsorted;
 		BtydCell   *tail = palloc(sizeof(BtydCell) * T);
-		int			a = P - 1,
-					b = T - 1,
-					w = h->n;	/* cells [w, n) are merged */
-
 		bool		sorted = true;
 
-		/* a tail that arrives sorted (a compacted partial state) stays */
 		for (i = P + 1; i < h->n && sorted; i++)
 			sorted = cell_cmp(&h->c[i - 1], &h->c[i]) <= 0;
 		if (sorted || radix_sort_cells(h->c + P, tail, T) != tail)
 			memcpy(tail, h->c + P, sizeof(BtydCell) * T);
-		while (b >= 0)
-		{
-			BtydCell   *c;
-
-			if (a >= 0 && cell_cmp(&h->c[a], &tail[b]) > 0)
-				c = &h->c[a--];
-			else
-				c = &tail[b--];
-			if (w < h->n && cell_cmp(&h->c[w], c) == 0)
-				h->c[w].w += c->w;
-			else
-				h->c[--w] = *c;
-		}
-		/* the rest of the prefix is in place below w unless cells merged */
-		if (a >= 0 && w < h->n && cell_cmp(&h->c[w], &h->c[a]) == 0)
-		{
-			/* the largest remaining prefix cell equals the lowest merged one */
-			h->c[w].w += h->c[a].w;
-			a--;
-		}
-		k = a + 1 + (h->n - w);
-		if (w != a + 1)
-			memmove(h->c + a + 1, h->c + w, sizeof(BtydCell) * (h->n - w));
+		h->n = P;
+		merge_sorted(h, tail, T);
 		pfree(tail);
+		k = h->n;
 	}
 	else
 	{
@@ -1161,18 +1175,22 @@ lifecycle_btyd_combine(PG_FUNCTION_ARGS)
 				 errhint("Pass the penalizer as a constant.")));
 	if (b->n > 0)
 	{
-		/* sort our own tail first, so that b's cells alone form the tail */
 		btyd_compact(a);
 		btyd_state_reserve(&st, aggcontext, (Size) a->n + b->n);
 		a = st.h;
-		memcpy(a->c + a->n, b->c, sizeof(BtydCell) * b->n);
-		a->n += b->n;
+		if (b->nsorted == b->n)
+			merge_sorted(a, b->c, b->n);	/* a worker's flattened state */
+		else
+		{
+			memcpy(a->c + a->n, b->c, sizeof(BtydCell) * b->n);
+			a->n += b->n;
+			btyd_compact(a);
+		}
 		if (b->flags & BTYD_PEN_SET)
 		{
 			a->penalizer = b->penalizer;
 			a->flags |= BTYD_PEN_SET;
 		}
-		btyd_compact(a);
 	}
 	PG_RETURN_DATUM(btyd_state_datum(&st));
 }
