@@ -622,7 +622,9 @@ typedef struct BtydState
 /*
  * btyd_state_arg - the state in argument 0 (not NULL) of a transition or
  * combine function: our expanded object, or a flat value in the aggregate
- * context (copied first if toasted, which only a direct call can pass).
+ * context, which a transition made itself (copied and checked first if
+ * toasted, which only a direct call can pass).  The combine function
+ * checks a flat first state: the executor copies it from a partial result.
  */
 static void
 btyd_state_arg(FunctionCallInfo fcinfo, BtydState *st)
@@ -639,8 +641,10 @@ btyd_state_arg(FunctionCallInfo fcinfo, BtydState *st)
 	st->eh = NULL;
 	st->h = (BtydHist *) PG_GETARG_POINTER(0);
 	if (VARATT_IS_EXTENDED(st->h))
+	{
 		st->h = (BtydHist *) PG_DETOAST_DATUM_COPY(d);
-	btyd_check_header(st->h);
+		btyd_check_header(st->h);
+	}
 }
 
 /*
@@ -1164,6 +1168,8 @@ lifecycle_btyd_combine(PG_FUNCTION_ARGS)
 	btyd_check_header(b);
 	btyd_state_arg(fcinfo, &st);
 	a = st.h;
+	if (st.eh == NULL)
+		btyd_check_header(a);
 	if (a->kind != b->kind)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

@@ -867,7 +867,7 @@ lifecycle_funnel_recv(PG_FUNCTION_ARGS)
 	int			n;
 	char	   *events;
 
-	lc_recv_need(msg, 1 + 1 + 1 + 8 + 4, "funnel_state");
+	lc_recv_need(msg, 1 + 1 + 1 + 8, "funnel_state");
 	version = pq_getmsgbyte(msg);
 	if (version != FUNNEL_VERSION)
 		ereport(ERROR,

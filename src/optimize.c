@@ -661,10 +661,11 @@ hessian_gg(FitData *fd, const double *lp, const double *g0, double *H)
 
 		for (i = s; i < e; i++)
 		{
-			double		r = fd->c[i].w / (gm + x * fd->c[i].y);
+			double		u = gm + x * fd->c[i].y,
+						r = fd->c[i].w / u;
 
 			SI += r;
-			SI2 += r / (gm + x * fd->c[i].y);
+			SI2 += r / u;
 		}
 		h[0] += x * x * W * (t1 - lc_trigamma(px));
 		h[1] += x * W * t1;
@@ -681,6 +682,30 @@ hessian_gg(FitData *fd, const double *lp, const double *g0, double *H)
 		for (j = 0; j < 3; j++)
 			H[i * 3 + j] = par[i] * par[j] * (-h[i * 3 + j] / fd->wsum + (i == j ? 2 * fd->pen : 0)) +
 				(i == j ? g0[i] : 0);
+}
+
+/*
+ * exact_hessian - whether the model has an analytic Hessian (then cheap
+ * enough to refresh at every Newton step).
+ */
+static bool
+exact_hessian(int kind)
+{
+	return kind == BTYD_GG;
+}
+
+/*
+ * objective_hessian - Hessian of the objective in log parameters at lp,
+ * given its gradient g0 there: analytic where the model has one, else by
+ * finite differences of the gradient.  Models with a gradient only.
+ */
+static void
+objective_hessian(FitData *fd, const double *lp, const double *g0, double *H)
+{
+	if (exact_hessian(fd->kind))
+		hessian_gg(fd, lp, g0, H);
+	else
+		hessian_fd(fd, lp, g0, H);
 }
 
 /*
@@ -709,10 +734,7 @@ standard_errors(FitData *fd, const double *lp, const double *g0, double *se)
 			objective(n, lp, gm, fd);
 			g0 = gm;
 		}
-		if (fd->kind == BTYD_GG)
-			hessian_gg(fd, lp, g0, H);
-		else
-			hessian_fd(fd, lp, g0, H);
+		objective_hessian(fd, lp, g0, H);
 		for (i = 0; i < n * n; i++)
 			H[i] *= fd->wsum;
 	}
@@ -973,8 +995,8 @@ fit_model(FitData *fd, double *lp, double *ll, bool warm)
 /*
  * newton_polish - from lp near the optimum, Newton steps with a fixed
  * inverse Hessian Hinv (from the subsample fit: the per-customer objective
- * of a 1-in-k sample has nearly the same curvature; Gamma-Gamma uses its
- * exact Hessian at every step instead), one gradient
+ * of a 1-in-k sample has nearly the same curvature; a model with an
+ * exact Hessian uses it at every step instead), one gradient
  * evaluation each, halving a step that does not decrease the objective.
  * Converges linearly with a small rate when Hinv is close, where L-BFGS
  * starting without curvature needs a dozen evaluations.  On success
@@ -1016,10 +1038,10 @@ newton_polish(FitData *fd, double *lp, const double *Hinv, double *g)
 			elog(DEBUG1, "polish: %d steps, %d evals, gmax %g", it, fd->nevals, gmax);
 			return true;
 		}
-		if (fd->kind == BTYD_GG)
+		if (exact_hessian(fd->kind))
 		{
-			/* Gamma-Gamma: the exact Hessian is one cheap pass away */
-			hessian_gg(fd, lp, g, Hexact);
+			/* the exact Hessian is one cheap pass away: Newton proper */
+			objective_hessian(fd, lp, g, Hexact);
 			if (invert(Hexact, n))
 				Hinv = Hexact;
 		}
@@ -1134,7 +1156,7 @@ btyd_final(FunctionCallInfo fcinfo, int kind)
 			double		Hs[MAXPAR * MAXPAR];
 
 			objective(np, lp, g, &fs);
-			hessian_fd(&fs, lp, g, Hs);
+			objective_hessian(&fs, lp, g, Hs);
 			if (invert(Hs, np))
 			{
 				memcpy(lp0, lp, sizeof(lp0));

@@ -777,7 +777,7 @@ lifecycle_sequence_recv(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 				 errmsg("invalid sequence_state parameters in binary input")));
-	lc_recv_need(msg, patlen + 4, "sequence_state");
+	lc_recv_need(msg, patlen, "sequence_state");
 	pat = pq_getmsgbytes(msg, patlen);
 	for (int i = 0; i < patlen; i++)
 		if (pat[i] == '\0' || pat[i] == '"' || pat[i] == '\\')
