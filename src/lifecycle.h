@@ -318,6 +318,19 @@ extern char *lc_events_recv(StringInfo msg, int nbits, bool allow_zero,
 							const char *hint, int *n);
 
 /* ----------------------------------------------------------------
+ * Retention curves built by other domains (retention.c)
+ * ----------------------------------------------------------------
+ */
+typedef struct RetentionData RetentionData;
+
+extern int	lc_retention_period(const char *name, int32 *block_days);
+extern char *lc_retention_period_name(int unit, int32 block_days);
+extern RetentionData *lc_retention_new(int unit, int32 block_days);
+extern RetentionData *lc_retention_add(RetentionData *r, const ProfileData *p,
+									   int32 asof);
+extern RetentionData *lc_retention_trimmed(const RetentionData *r);
+
+/* ----------------------------------------------------------------
  * Special functions (special.c)
  * ----------------------------------------------------------------
  */

@@ -64,7 +64,7 @@ typedef struct RetentionCell
 	float8		revenue;
 } RetentionCell;
 
-typedef struct RetentionData
+struct RetentionData
 {
 	int32		vl_len_;		/* varlena header */
 	uint8		version;		/* RETENTION_VERSION */
@@ -75,7 +75,7 @@ typedef struct RetentionData
 	int32		capacity;		/* offsets allocated */
 	int64		customers;		/* cohort size (started on or before as_of) */
 	RetentionCell cells[FLEXIBLE_ARRAY_MEMBER];
-} RetentionData;
+};
 
 #define RETENTION_HDRSZ		offsetof(RetentionData, cells)
 #define RETENTION_SIZE(cap)	(RETENTION_HDRSZ + (Size) (cap) * sizeof(RetentionCell))
@@ -465,6 +465,63 @@ lifecycle_retention_final(PG_FUNCTION_ARGS)
 		PG_RETURN_NULL();
 	/* a lone partial state can arrive with a short header: detoast */
 	PG_RETURN_POINTER(Trimmed(RetentionCheck((RetentionData *) PG_DETOAST_DATUM(PG_GETARG_DATUM(0)))));
+}
+
+/* ----------------------------------------------------------------
+ * Building curves from other states (cohort.c)
+ * ----------------------------------------------------------------
+ */
+
+/*
+ * lc_retention_period - parse a retention period name, with the error of
+ * cohort_retention for an unknown one; returns the unit (0 for rolling).
+ */
+int
+lc_retention_period(const char *name, int32 *block_days)
+{
+	RetentionPeriod per = ParsePeriod(name);
+
+	*block_days = per.block_days;
+	return per.unit;
+}
+
+/*
+ * lc_retention_period_name - canonical spelling of a period (palloc'd).
+ */
+char *
+lc_retention_period_name(int unit, int32 block_days)
+{
+	return PeriodName(unit, block_days);
+}
+
+/*
+ * lc_retention_new - an empty curve of the given period.
+ */
+RetentionData *
+lc_retention_new(int unit, int32 block_days)
+{
+	RetentionPeriod per = {unit, block_days};
+
+	return RetentionAlloc(8, &per);
+}
+
+/*
+ * lc_retention_add - add one customer (a canonical profile, offsets from
+ * the first purchase) to a curve; returns the (maybe reallocated) curve.
+ */
+RetentionData *
+lc_retention_add(RetentionData *r, const ProfileData *p, int32 asof)
+{
+	return RetentionAddCustomer(r, p, asof, false, 0);
+}
+
+/*
+ * lc_retention_trimmed - the stored form of a curve.
+ */
+RetentionData *
+lc_retention_trimmed(const RetentionData *r)
+{
+	return Trimmed(r);
 }
 
 /* ----------------------------------------------------------------
