@@ -196,6 +196,16 @@ BEGIN
     PERFORM lifecycle_check_columns(source, customer_column, ts_column, amount_column);
     -- validates the period before scanning anything
     PERFORM retention_period(cohort_retention(NULL::customer_profile, period_unit, date '2000-01-01'));
+    -- integer customer keys: one pass with cohort_matrix, no per-customer GROUP BY
+    IF (SELECT atttypid FROM pg_attribute WHERE attrelid = source AND attname = customer_column)
+           IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype) THEN
+        RETURN QUERY EXECUTE format(
+            'SELECT * FROM cohort_table((SELECT cohort_matrix((%I)::bigint, %I, %s, %L, %L::date, %L) FROM %s))',
+            customer_column, ts_column,
+            CASE WHEN amount_column IS NULL THEN 'NULL::float8' ELSE format('(%I)::float8', amount_column) END,
+            period_unit, coalesce(as_of, current_date), grouping, source);
+        RETURN;
+    END IF;
     q := format(
         'WITH profiles AS (SELECT customer_profile(%I%s) AS p FROM %s GROUP BY %I) '
         'SELECT cohort_start(p, %L) AS c, '
