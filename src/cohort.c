@@ -761,18 +761,11 @@ lifecycle_cohort_matrix_trans(PG_FUNCTION_ARGS)
 					 errmsg("cohort_matrix period, as_of and cohort period must be the same on every row"),
 					 errhint("Pass them as constants.")));
 	}
-	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
+	if (PG_ARGISNULL(2))
 		PG_RETURN_DATUM(cohort_state_datum(&st));
 
+	/* every dated row is checked, as customer_profile checks it */
 	day = row_day(fcinfo, call);
-	if (day > call->asof)
-		PG_RETURN_DATUM(cohort_state_datum(&st));
-	if (COHORT_BUCKETED(st.h) && st.h->unit != LC_UNIT_DAY)
-		day = lc_calendar_start(lc_calendar_index(day, st.h->unit), st.h->unit);
-
-	cell.customer = PG_GETARG_INT64(1);
-	cell.day = day;
-	cell.reserved = 0;
 	cell.spend = 0;
 	if (!PG_ARGISNULL(3))
 	{
@@ -783,6 +776,13 @@ lifecycle_cohort_matrix_trans(PG_FUNCTION_ARGS)
 					 errmsg("purchase amount must be finite, got %g", cell.spend),
 					 errhint("Use NULL for an unknown amount; NaN and infinity are not amounts.")));
 	}
+	if (PG_ARGISNULL(1) || day > call->asof)
+		PG_RETURN_DATUM(cohort_state_datum(&st));
+	if (COHORT_BUCKETED(st.h) && st.h->unit != LC_UNIT_DAY)
+		day = lc_calendar_start(lc_calendar_index(day, st.h->unit), st.h->unit);
+	cell.customer = PG_GETARG_INT64(1);
+	cell.day = day;
+	cell.reserved = 0;
 	cohort_add(&st, aggcontext, &cell);
 	PG_RETURN_DATUM(cohort_state_datum(&st));
 }
@@ -1125,8 +1125,8 @@ lifecycle_cohort_matrix_in(PG_FUNCTION_ARGS)
 	int			unit,
 				cohort_unit,
 				cap = 16;
-	int32		block_days,
-				block,
+	int32		block_days = 0,
+				block = 0,
 				asof;
 
 	lc_expect(&rd, "{");

@@ -105,7 +105,8 @@ int64
 lc_parse_int(LcReader *rd, int64 lo, int64 hi, const char *what)
 {
 	const char *start;
-	int64		v = 0;
+	uint64		u = 0;
+	int64		v;
 	bool		neg = false;
 
 	lc_skip_space(rd);
@@ -120,18 +121,25 @@ lc_parse_int(LcReader *rd, int64 lo, int64 hi, const char *what)
 		rd->p = start;
 		lc_parse_error(rd, what);
 	}
+	/* accumulate the magnitude unsigned, so that PG_INT64_MIN is reachable */
 	while (isdigit((unsigned char) *rd->p))
 	{
-		if (v > (PG_INT64_MAX - 9) / 10)
+		int			d = *rd->p - '0';
+
+		if (u > (((uint64) PG_INT64_MAX + 1) - d) / 10)
 		{
 			rd->p = start;
 			lc_parse_error(rd, what);
 		}
-		v = v * 10 + (*rd->p - '0');
+		u = u * 10 + d;
 		rd->p++;
 	}
-	if (neg)
-		v = -v;
+	if (!neg && u > (uint64) PG_INT64_MAX)
+	{
+		rd->p = start;
+		lc_parse_error(rd, what);
+	}
+	v = neg ? (int64) (0 - u) : (int64) u;
 	if (v < lo || v > hi)
 		lc_value_error(rd, start, psprintf("%s out of range", what));
 	return v;

@@ -75,6 +75,8 @@ CREATE FUNCTION cohort_matrix_trans(cohort_matrix_state, bigint, date, float8, t
 CREATE FUNCTION cohort_matrix_combine(cohort_matrix_state, cohort_matrix_state)
     RETURNS cohort_matrix_state AS 'MODULE_PATHNAME', 'lifecycle_cohort_matrix_combine'
     LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION cohort_matrix_combine(cohort_matrix_state, cohort_matrix_state) IS
+    'combine function of cohort_matrix: the union of two states'' cells, spends of equal cells added';
 
 CREATE FUNCTION cohort_matrix_final(cohort_matrix_state) RETURNS cohort_curve[]
     AS 'MODULE_PATHNAME', 'lifecycle_cohort_matrix_final'
