@@ -207,12 +207,12 @@ BEGIN
         RETURN;
     END IF;
     q := format(
-        'WITH profiles AS (SELECT customer_profile(%I%s) AS p FROM %s GROUP BY %I) '
+        'WITH profiles AS (SELECT customer_profile(%I%s) AS p FROM %s WHERE %I IS NOT NULL GROUP BY %I) '
         'SELECT cohort_start(p, %L) AS c, '
         '       cohort_retention(p, %L, %L::date) AS curve '
         'FROM profiles WHERE first_purchase(p) <= %L::date GROUP BY 1',
         ts_column, CASE WHEN amount_column IS NULL THEN '' ELSE format(', (%I)::float8', amount_column) END,
-        source, customer_column, grouping, period_unit,
+        source, customer_column, customer_column, grouping, period_unit,
         coalesce(as_of, current_date), coalesce(as_of, current_date));
     RETURN QUERY EXECUTE
         'SELECT x.c, cohort_size(x.curve), t.period, t.eligible, t.active, t.rate, '
