@@ -620,7 +620,6 @@ cohort_add(CohortState *st, MemoryContext aggcontext, const CohortCell *c)
 typedef struct CohortCall
 {
 	Oid			ts_type;		/* DATEOID, TIMESTAMPOID or TIMESTAMPTZOID */
-	Oid			asof_type;
 	Datum		asof_datum;		/* the as_of value parsed into asof */
 	int32		asof;
 	int			unit;
@@ -628,6 +627,8 @@ typedef struct CohortCall
 	int			cohort_unit;
 	text	   *period;			/* the texts parsed, copied */
 	text	   *cohort;			/* NULL when not given */
+	int32		last_day;		/* the last day bucketed, and its period start */
+	int32		last_start;
 } CohortCall;
 
 /*
@@ -671,10 +672,10 @@ cohort_call(FunctionCallInfo fcinfo)
 	{
 		call = palloc0(sizeof(CohortCall));
 		call->ts_type = get_fn_expr_argtype(fcinfo->flinfo, 2);
-		call->asof_type = get_fn_expr_argtype(fcinfo->flinfo, 5);
 		fcinfo->flinfo->fn_extra = call;
 	}
 	call->unit = lc_retention_period(text_to_cstring(period), &call->block_days);
+	call->last_day = PG_INT32_MIN;	/* no day bucketed with this unit yet */
 	if (has_cohort)
 	{
 		char	   *name = text_to_cstring(cohort);
@@ -748,7 +749,8 @@ lifecycle_cohort_matrix_trans(PG_FUNCTION_ARGS)
 	call = cohort_call(fcinfo);
 	if (PG_ARGISNULL(0))
 	{
-		st.h = cohort_alloc(1024, call->unit, call->block_days, call->cohort_unit, call->asof);
+		/* small: a GROUP BY may hold many states at once */
+		st.h = cohort_alloc(64, call->unit, call->block_days, call->cohort_unit, call->asof);
 		st.eh = NULL;
 	}
 	else
@@ -779,7 +781,15 @@ lifecycle_cohort_matrix_trans(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(1) || day > call->asof)
 		PG_RETURN_DATUM(cohort_state_datum(&st));
 	if (COHORT_BUCKETED(st.h) && st.h->unit != LC_UNIT_DAY)
-		day = lc_calendar_start(lc_calendar_index(day, st.h->unit), st.h->unit);
+	{
+		/* rows come in runs of one day when the table is in time order */
+		if (day != call->last_day)
+		{
+			call->last_day = day;
+			call->last_start = lc_calendar_start(lc_calendar_index(day, st.h->unit), st.h->unit);
+		}
+		day = call->last_start;
+	}
 	cell.customer = PG_GETARG_INT64(1);
 	cell.day = day;
 	cell.reserved = 0;
