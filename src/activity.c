@@ -450,7 +450,7 @@ typedef struct ActivityCell
 	int64		dormant;
 } ActivityCell;
 
-typedef struct ActivityData
+struct ActivityData
 {
 	int32		vl_len_;		/* varlena header */
 	uint8		version;		/* ACTIVITY_VERSION */
@@ -460,7 +460,7 @@ typedef struct ActivityData
 	int32		nperiods;		/* periods in the range, >= 1 */
 	int32		reserved2;		/* always 0 (keeps cells 8-byte aligned) */
 	ActivityCell cells[FLEXIBLE_ARRAY_MEMBER];
-} ActivityData;
+};
 
 #define ACTIVITY_HDRSZ		offsetof(ActivityData, cells)
 #define ACTIVITY_SIZE(n)	(ACTIVITY_HDRSZ + (Size) (n) * sizeof(ActivityCell))
@@ -650,6 +650,30 @@ ActivityAddCustomer(ActivityData *a, const ProfileData *p, bool has_created,
 	/* the last active period, if inside the range, is followed by silence */
 	if (prev != PG_INT64_MIN && prev >= base - 1 && prev < last)
 		a->cells[prev + 1 - base].dormant++;
+}
+
+/*
+ * lc_activity_new - an empty activity_lifecycle state for the periods
+ * (unit) covering [from, to], with the range checks of the aggregate.
+ */
+ActivityData *
+lc_activity_new(int unit, int32 from, int32 to)
+{
+	int32		first_day;
+	int			n;
+
+	ActivityRange(unit, from, to, &first_day, &n);
+	return ActivityAlloc(unit, first_day, n);
+}
+
+/*
+ * lc_activity_add - classify one customer (a canonical profile; creation
+ * is the first purchase) into the state.
+ */
+void
+lc_activity_add(ActivityData *a, const ProfileData *p)
+{
+	ActivityAddCustomer(a, p, false, 0);
 }
 
 PG_FUNCTION_INFO_V1(lifecycle_activity_trans);

@@ -45,6 +45,7 @@
 
 #define COHORT_VERSION		1
 
+#define ACTIVITY_FORM "{\"v\":1,\"period\":\"month\",\"from\":\"YYYY-MM-DD\",\"to\":\"YYYY-MM-DD\",\"cells\":[[customer,\"YYYY-MM-DD\"],...]}"
 #define COHORT_FORM "{\"v\":1,\"period\":\"month\",\"cohort\":\"month\",\"as_of\":\"YYYY-MM-DD\",\"cells\":[[customer,\"YYYY-MM-DD\",spend],...]}"
 
 /* one customer's purchases on one day (or in one period) */
@@ -62,13 +63,25 @@ typedef struct CohortHist
 	uint8		version;		/* COHORT_VERSION */
 	uint8		unit;			/* retention period unit, 0 = rolling */
 	uint8		cohort_unit;	/* calendar unit of the cohorts */
-	uint8		reserved;		/* always 0 */
+	uint8		kind;			/* COHORT_KIND_* */
 	int32		block_days;		/* rolling block length, else 0 */
-	int32		asof;			/* last day observed */
+	int32		asof;			/* last day observed ("to" of an activity state) */
 	int32		n;				/* cells in use */
 	int32		nsorted;		/* cells [0, nsorted) sorted and distinct */
+	int32		from;			/* activity: first day reported, else 0 */
+	int32		reserved;		/* always 0 */
 	CohortCell	c[FLEXIBLE_ARRAY_MEMBER];
 } CohortHist;
+
+/*
+ * Two SQL types share the layout: cohort_matrix_state (cohort_matrix) and
+ * activity_lifecycle_state (activity_lifecycle over orders, whose cells
+ * are (customer, period start) with unit == cohort_unit, as_of = "to").
+ */
+#define COHORT_KIND_RETENTION	0
+#define COHORT_KIND_ACTIVITY	1
+
+static const char *const kind_types[] = {"cohort_matrix_state", "activity_lifecycle_state"};
 
 #define COHORT_HDRSZ		offsetof(CohortHist, c)
 #define COHORT_SIZE(cap)	(COHORT_HDRSZ + (Size) (cap) * sizeof(CohortCell))
@@ -317,33 +330,48 @@ cohort_compact(CohortHist *h)
  * cohort_alloc - an empty state with room for capacity cells.
  */
 static CohortHist *
-cohort_alloc(int capacity, int unit, int32 block_days, int cohort_unit, int32 asof)
+cohort_alloc(int capacity, int kind, int unit, int32 block_days, int cohort_unit,
+			 int32 asof, int32 from)
 {
 	CohortHist *h = palloc(COHORT_SIZE(capacity));
 
 	memset(h, 0, COHORT_HDRSZ);
 	SET_VARSIZE(h, COHORT_SIZE(capacity));
 	h->version = COHORT_VERSION;
+	h->kind = (uint8) kind;
 	h->unit = (uint8) unit;
 	h->cohort_unit = (uint8) cohort_unit;
 	h->block_days = block_days;
 	h->asof = asof;
+	h->from = from;
 	return h;
 }
 
 /*
- * cohort_check_params - validate the period, cohort unit and as_of of a
- * state read from outside (text, binary, a stored or shipped value).
+ * cohort_check_params - validate the parameters of a state read from
+ * outside (text, binary, a stored or shipped value).
  */
 static void
-cohort_check_params(int unit, int32 block_days, int cohort_unit, int32 asof, int code)
+cohort_check_params(int kind, int unit, int32 block_days, int cohort_unit, int32 asof,
+					int32 from, int code)
 {
-	if (unit > LC_UNIT_YEAR ||
+	const int32 lo = 1721426 - POSTGRES_EPOCH_JDATE,
+				hi = TIMESTAMP_END_JULIAN - POSTGRES_EPOCH_JDATE - 1;
+
+	if (kind == COHORT_KIND_ACTIVITY)
+	{
+		if (unit < LC_UNIT_DAY || unit > LC_UNIT_YEAR || cohort_unit != unit ||
+			block_days != 0 || from < lo || asof > hi || from > asof)
+			ereport(ERROR,
+					(errcode(code),
+					 errmsg("invalid activity_lifecycle_state: bad period or range")));
+		return;
+	}
+	if (kind != COHORT_KIND_RETENTION || unit > LC_UNIT_YEAR ||
 		(unit == 0 && (block_days < 1 || block_days > 36600)) ||
 		(unit != 0 && block_days != 0) ||
 		cohort_unit < LC_UNIT_DAY || cohort_unit > LC_UNIT_YEAR ||
-		asof < (1721426 - POSTGRES_EPOCH_JDATE) ||
-		asof > (TIMESTAMP_END_JULIAN - POSTGRES_EPOCH_JDATE - 1))
+		asof < lo || asof > hi || from != 0)
 		ereport(ERROR,
 				(errcode(code),
 				 errmsg("invalid cohort_matrix_state: bad period, cohort unit or as_of")));
@@ -361,12 +389,12 @@ cohort_check_header(const CohortHist *h)
 				(errcode(ERRCODE_DATA_CORRUPTED),
 				 errmsg("cohort_matrix_state has unknown format version %d", h->version)));
 	if (VARSIZE(h) < COHORT_HDRSZ || h->n < 0 || h->n > COHORT_CAPACITY(h) ||
-		h->nsorted < 0 || h->nsorted > h->n)
+		h->nsorted < 0 || h->nsorted > h->n || h->kind > COHORT_KIND_ACTIVITY)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),
 				 errmsg("cohort_matrix_state value is corrupt")));
-	cohort_check_params(h->unit, h->block_days, h->cohort_unit, h->asof,
-						ERRCODE_DATA_CORRUPTED);
+	cohort_check_params(h->kind, h->unit, h->block_days, h->cohort_unit, h->asof,
+						h->from, ERRCODE_DATA_CORRUPTED);
 }
 
 /* ----------------------------------------------------------------
@@ -616,12 +644,33 @@ cohort_add(CohortState *st, MemoryContext aggcontext, const CohortCell *c)
  * ----------------------------------------------------------------
  */
 
+/* argument positions of a transition function (-1: none) */
+typedef struct CohortArgs
+{
+	int			kind;
+	int			customer,
+				ts,
+				amount,
+				period,
+				asof,
+				cohort,
+				from;
+} CohortArgs;
+
+/* cohort_matrix(customer, ts, amount, period, as_of [, cohort period]) */
+static const CohortArgs retention_args = {COHORT_KIND_RETENTION, 1, 2, 3, 4, 5, 6, -1};
+
+/* activity_lifecycle(customer, ts, period, from, to) */
+static const CohortArgs activity_args = {COHORT_KIND_ACTIVITY, 1, 2, -1, 3, 5, -1, 4};
+
 /* the constant arguments of a call site, parsed once (fn_extra) */
 typedef struct CohortCall
 {
 	Oid			ts_type;		/* DATEOID, TIMESTAMPOID or TIMESTAMPTZOID */
-	Datum		asof_datum;		/* the as_of value parsed into asof */
+	Datum		asof_datum;		/* the as_of and from values parsed */
+	Datum		from_datum;
 	int32		asof;
+	int32		from;
 	int			unit;
 	int32		block_days;
 	int			cohort_unit;
@@ -629,6 +678,7 @@ typedef struct CohortCall
 	text	   *cohort;			/* NULL when not given */
 	int32		last_day;		/* the last day bucketed, and its period start */
 	int32		last_start;
+	int32		to_start;		/* activity: first day of the period holding "to" */
 } CohortCall;
 
 /*
@@ -642,28 +692,97 @@ same_text(text *a, text *b)
 }
 
 /*
- * cohort_call - the parsed constant arguments: period (4), as_of (5) and
- * the optional cohort period (6), re-parsed only when they change.
+ * parse_call - parse the constant arguments into call (in fn_mcxt).
+ */
+static void
+parse_call(FunctionCallInfo fcinfo, const CohortArgs *args, CohortCall *call,
+		   text *period, text *cohort)
+{
+	char	   *pname = text_to_cstring(period);
+
+	call->last_day = PG_INT32_MIN;	/* no day bucketed with this unit yet */
+	if (args->kind == COHORT_KIND_ACTIVITY)
+	{
+		call->unit = lc_parse_period(pname, &call->block_days);
+		if (call->unit <= 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("unknown activity_lifecycle period \"%s\"", pname),
+					 errhint("Use day, week (ISO weeks starting on Monday), month, quarter or year.")));
+		call->cohort_unit = call->unit;
+		call->asof = lc_arg_day(fcinfo, args->asof, "to");
+		call->from = lc_arg_day(fcinfo, args->from, "from");
+		/* the range checks and errors of activity_lifecycle */
+		pfree(lc_activity_new(call->unit, call->from, call->asof));
+		call->to_start = lc_calendar_start(lc_calendar_index(call->asof, call->unit), call->unit);
+		call->from_datum = PG_GETARG_DATUM(args->from);
+	}
+	else
+	{
+		call->unit = lc_retention_period(pname, &call->block_days);
+		if (cohort != NULL)
+		{
+			char	   *name = text_to_cstring(cohort);
+			int32		block;
+
+			call->cohort_unit = lc_parse_period(name, &block);
+			if (call->cohort_unit <= 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("cohort_matrix cohort period must be a calendar unit, got \"%s\"", name),
+						 errhint("Group cohorts by day, week, month, quarter or year.")));
+		}
+		else
+		{
+			if (call->unit == 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("cohort_matrix with a rolling period needs a calendar cohort period"),
+						 errhint("Pass one more argument, e.g. cohort_matrix(customer_id, ts, amount, '7 days', as_of, 'week').")));
+			call->cohort_unit = call->unit;
+		}
+		call->asof = lc_arg_day(fcinfo, args->asof, "as_of");
+		call->from = 0;
+		call->from_datum = 0;
+	}
+	call->cohort = cohort ? (text *) PG_DETOAST_DATUM_COPY(PointerGetDatum(cohort)) : NULL;
+	call->period = (text *) PG_DETOAST_DATUM_COPY(PointerGetDatum(period));
+	call->asof_datum = PG_GETARG_DATUM(args->asof);
+}
+
+/*
+ * cohort_call - the parsed constant arguments of a transition, re-parsed
+ * only when they change.
  */
 static CohortCall *
-cohort_call(FunctionCallInfo fcinfo)
+cohort_call(FunctionCallInfo fcinfo, const CohortArgs *args)
 {
 	CohortCall *call = (CohortCall *) fcinfo->flinfo->fn_extra;
-	bool		has_cohort = PG_NARGS() > 6;
+	bool		has_cohort = args->cohort > 0 && PG_NARGS() > args->cohort;
 	text	   *period,
 			   *cohort = NULL;
 	MemoryContext old;
 
-	if (PG_ARGISNULL(4) || PG_ARGISNULL(5) || (has_cohort && PG_ARGISNULL(6)))
+	if (PG_ARGISNULL(args->period) || PG_ARGISNULL(args->asof) ||
+		(has_cohort && PG_ARGISNULL(args->cohort)) ||
+		(args->from > 0 && PG_ARGISNULL(args->from)))
+	{
+		if (args->kind == COHORT_KIND_ACTIVITY)
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("activity_lifecycle period, \"from\" and \"to\" must not be NULL"),
+					 errhint("Example: activity_lifecycle(customer_id, ordered_at, 'month', date '2024-01-01', date '2025-12-31').")));
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("cohort_matrix period, as_of and cohort period must not be NULL"),
 				 errhint("Example: cohort_matrix(customer_id, ordered_at, amount, 'month', date '2025-12-31').")));
-	period = PG_GETARG_TEXT_PP(4);
+	}
+	period = PG_GETARG_TEXT_PP(args->period);
 	if (has_cohort)
-		cohort = PG_GETARG_TEXT_PP(6);
+		cohort = PG_GETARG_TEXT_PP(args->cohort);
 	if (call != NULL && same_text(period, call->period) &&
-		PG_GETARG_DATUM(5) == call->asof_datum &&
+		PG_GETARG_DATUM(args->asof) == call->asof_datum &&
+		(args->from < 0 || PG_GETARG_DATUM(args->from) == call->from_datum) &&
 		(has_cohort ? same_text(cohort, call->cohort) : call->cohort == NULL))
 		return call;
 
@@ -671,50 +790,23 @@ cohort_call(FunctionCallInfo fcinfo)
 	if (call == NULL)
 	{
 		call = palloc0(sizeof(CohortCall));
-		call->ts_type = get_fn_expr_argtype(fcinfo->flinfo, 2);
+		call->ts_type = get_fn_expr_argtype(fcinfo->flinfo, args->ts);
 		fcinfo->flinfo->fn_extra = call;
 	}
-	call->unit = lc_retention_period(text_to_cstring(period), &call->block_days);
-	call->last_day = PG_INT32_MIN;	/* no day bucketed with this unit yet */
-	if (has_cohort)
-	{
-		char	   *name = text_to_cstring(cohort);
-		int32		block;
-
-		call->cohort_unit = lc_parse_period(name, &block);
-		if (call->cohort_unit <= 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("cohort_matrix cohort period must be a calendar unit, got \"%s\"", name),
-					 errhint("Group cohorts by day, week, month, quarter or year.")));
-		call->cohort = (text *) PG_DETOAST_DATUM_COPY(PointerGetDatum(cohort));
-	}
-	else
-	{
-		if (call->unit == 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("cohort_matrix with a rolling period needs a calendar cohort period"),
-					 errhint("Pass one more argument, e.g. cohort_matrix(customer_id, ts, amount, '7 days', as_of, 'week').")));
-		call->cohort_unit = call->unit;
-		call->cohort = NULL;
-	}
-	call->period = (text *) PG_DETOAST_DATUM_COPY(PointerGetDatum(period));
-	call->asof = lc_arg_day(fcinfo, 5, "as_of");
-	call->asof_datum = PG_GETARG_DATUM(5);
+	parse_call(fcinfo, args, call, period, cohort);
 	MemoryContextSwitchTo(old);
 	return call;
 }
 
 /*
- * row_day - the day of the purchase time in argument 2 (not NULL).
+ * row_day - the day of the purchase time in argument argno (not NULL).
  */
 static inline int32
-row_day(FunctionCallInfo fcinfo, const CohortCall *call)
+row_day(FunctionCallInfo fcinfo, const CohortCall *call, int argno)
 {
 	if (call->ts_type == DATEOID)
 	{
-		DateADT		d = PG_GETARG_DATEADT(2);
+		DateADT		d = PG_GETARG_DATEADT(argno);
 
 		if (DATE_NOT_FINITE(d) || d < (1721426 - POSTGRES_EPOCH_JDATE) ||
 			d > (TIMESTAMP_END_JULIAN - POSTGRES_EPOCH_JDATE - 1))
@@ -724,19 +816,16 @@ row_day(FunctionCallInfo fcinfo, const CohortCall *call)
 					 errhint("Filter out infinite values, for example with WHERE isfinite(d).")));
 		return (int32) d;
 	}
-	return lc_timestamp_day(PG_GETARG_TIMESTAMP(2));
+	return lc_timestamp_day(PG_GETARG_TIMESTAMP(argno));
 }
 
-PG_FUNCTION_INFO_V1(lifecycle_cohort_matrix_trans);
-
 /*
- * lifecycle_cohort_matrix_trans - cohort_matrix(customer, ts, amount,
- * period, as_of [, cohort period]) transition.  Rows without a customer
- * or a time are skipped, as are purchases after as_of; a NULL amount
- * counts as a purchase of unknown value (active, no revenue).
+ * cohort_trans - the transition of both aggregates: rows without a
+ * customer or a time are skipped, as are purchases after as_of ("to"); a
+ * NULL amount counts as a purchase of unknown value (active, no revenue).
  */
-Datum
-lifecycle_cohort_matrix_trans(PG_FUNCTION_ARGS)
+static Datum
+cohort_trans(FunctionCallInfo fcinfo, const CohortArgs *args)
 {
 	MemoryContext aggcontext;
 	CohortCall *call;
@@ -745,40 +834,52 @@ lifecycle_cohort_matrix_trans(PG_FUNCTION_ARGS)
 	int32		day;
 
 	if (!AggCheckCallContext(fcinfo, &aggcontext))
-		elog(ERROR, "cohort_matrix transition function called in non-aggregate context");
-	call = cohort_call(fcinfo);
+		elog(ERROR, "%s transition function called in non-aggregate context",
+			 kind_types[args->kind]);
+	call = cohort_call(fcinfo, args);
 	if (PG_ARGISNULL(0))
 	{
 		/* small: a GROUP BY may hold many states at once */
-		st.h = cohort_alloc(64, call->unit, call->block_days, call->cohort_unit, call->asof);
+		st.h = cohort_alloc(64, args->kind, call->unit, call->block_days, call->cohort_unit,
+							call->asof, call->from);
 		st.eh = NULL;
 	}
 	else
 	{
 		cohort_state_arg(fcinfo, &st);
-		if (st.h->unit != call->unit || st.h->block_days != call->block_days ||
-			st.h->cohort_unit != call->cohort_unit || st.h->asof != call->asof)
+		if (st.h->kind != args->kind || st.h->unit != call->unit ||
+			st.h->block_days != call->block_days ||
+			st.h->cohort_unit != call->cohort_unit || st.h->asof != call->asof ||
+			st.h->from != call->from)
+		{
+			if (args->kind == COHORT_KIND_ACTIVITY)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("activity_lifecycle period or range changed within a group"),
+						 errhint("Pass the same period, from and to on every row.")));
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("cohort_matrix period, as_of and cohort period must be the same on every row"),
 					 errhint("Pass them as constants.")));
+		}
 	}
-	if (PG_ARGISNULL(2))
+	if (PG_ARGISNULL(args->ts))
 		PG_RETURN_DATUM(cohort_state_datum(&st));
 
 	/* every dated row is checked, as customer_profile checks it */
-	day = row_day(fcinfo, call);
+	day = row_day(fcinfo, call, args->ts);
 	cell.spend = 0;
-	if (!PG_ARGISNULL(3))
+	if (args->amount > 0 && !PG_ARGISNULL(args->amount))
 	{
-		cell.spend = PG_GETARG_FLOAT8(3) + 0.0;
+		cell.spend = PG_GETARG_FLOAT8(args->amount) + 0.0;
 		if (!isfinite(cell.spend))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("purchase amount must be finite, got %g", cell.spend),
 					 errhint("Use NULL for an unknown amount; NaN and infinity are not amounts.")));
 	}
-	if (PG_ARGISNULL(1) || day > call->asof)
+	if (PG_ARGISNULL(args->customer) ||
+		(args->kind == COHORT_KIND_RETENTION && day > call->asof))
 		PG_RETURN_DATUM(cohort_state_datum(&st));
 	if (COHORT_BUCKETED(st.h) && st.h->unit != LC_UNIT_DAY)
 	{
@@ -790,11 +891,39 @@ lifecycle_cohort_matrix_trans(PG_FUNCTION_ARGS)
 		}
 		day = call->last_start;
 	}
-	cell.customer = PG_GETARG_INT64(1);
+	/* activity: the whole period holding "to" counts, later ones cannot matter */
+	if (args->kind == COHORT_KIND_ACTIVITY && day > call->to_start)
+		PG_RETURN_DATUM(cohort_state_datum(&st));
+	cell.customer = PG_GETARG_INT64(args->customer);
 	cell.day = day;
 	cell.reserved = 0;
 	cohort_add(&st, aggcontext, &cell);
 	PG_RETURN_DATUM(cohort_state_datum(&st));
+}
+
+PG_FUNCTION_INFO_V1(lifecycle_cohort_matrix_trans);
+
+/*
+ * lifecycle_cohort_matrix_trans - cohort_matrix(customer, ts, amount,
+ * period, as_of [, cohort period]) transition.
+ */
+Datum
+lifecycle_cohort_matrix_trans(PG_FUNCTION_ARGS)
+{
+	return cohort_trans(fcinfo, &retention_args);
+}
+
+PG_FUNCTION_INFO_V1(lifecycle_activity_orders_trans);
+
+/*
+ * lifecycle_activity_orders_trans - activity_lifecycle(customer, ts,
+ * period, from, to) transition: the same cells, one per customer and
+ * period, purchases after "to" left out (they cannot change a count).
+ */
+Datum
+lifecycle_activity_orders_trans(PG_FUNCTION_ARGS)
+{
+	return cohort_trans(fcinfo, &activity_args);
 }
 
 PG_FUNCTION_INFO_V1(lifecycle_cohort_matrix_combine);
@@ -821,11 +950,13 @@ lifecycle_cohort_matrix_combine(PG_FUNCTION_ARGS)
 	a = st.h;
 	if (st.eh == NULL)
 		cohort_check_header(a);
-	if (a->unit != b->unit || a->block_days != b->block_days ||
-		a->cohort_unit != b->cohort_unit || a->asof != b->asof)
+	if (a->kind != b->kind || a->unit != b->unit || a->block_days != b->block_days ||
+		a->cohort_unit != b->cohort_unit || a->asof != b->asof || a->from != b->from)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("cannot combine cohort_matrix states of different periods or as_of dates")));
+				 a->kind == COHORT_KIND_RETENTION ?
+				 errmsg("cannot combine cohort_matrix states of different periods or as_of dates") :
+				 errmsg("cannot combine activity_lifecycle states of different periods or ranges")));
 	if (b->n > 0)
 	{
 		cohort_compact(a);
@@ -994,6 +1125,44 @@ customer_days(CohortSource *src, int nsrc, ProfileData **pp, int *pcap)
 	return true;
 }
 
+/*
+ * cohort_sources - the sorted lists of a state for customer_days: its
+ * cells (compacted) and, for an expanded state, the runs the combine
+ * function kept, read in place (the state's value stays as it is).
+ * Checks the state is of the kind the caller reads.
+ */
+static CohortHist *
+cohort_sources(Datum d, int kind, CohortSource *src, int *nsrc)
+{
+	CohortHist *h;
+
+	*nsrc = 1;
+	if (VARATT_IS_EXTERNAL_EXPANDED(DatumGetPointer(d)) &&
+		DatumGetEOHP(d)->eoh_methods == &cohort_eo_methods)
+	{
+		CohortExpanded *eh = (CohortExpanded *) DatumGetEOHP(d);
+
+		h = eh->h;
+		cohort_compact(h);
+		for (int r = 0; r < eh->nruns; r++)
+		{
+			src[*nsrc].c = eh->runs[r];
+			src[*nsrc].n = eh->runlen[r];
+			src[(*nsrc)++].pos = 0;
+		}
+	}
+	else
+		h = cohort_get(d);
+	if (h->kind != kind)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("expected a %s value, got a %s value", kind_types[kind], kind_types[h->kind])));
+	src[0].c = h->c;
+	src[0].n = h->n;
+	src[0].pos = 0;
+	return h;
+}
+
 PG_FUNCTION_INFO_V1(lifecycle_cohort_matrix_final);
 
 /*
@@ -1008,11 +1177,10 @@ lifecycle_cohort_matrix_final(PG_FUNCTION_ARGS)
 {
 	Oid			arraytype = get_fn_expr_rettype(fcinfo->flinfo);
 	Oid			elemtype = OidIsValid(arraytype) ? get_element_type(arraytype) : InvalidOid;
-	Datum		d;
 	TupleDesc	tupdesc;
 	CohortHist *h;
 	CohortSource src[COHORT_MAX_RUNS + 1];
-	int			nsrc = 1;
+	int			nsrc;
 	CohortSlots *cs;
 	ProfileData *p;
 	int			pcap = 64,
@@ -1027,28 +1195,7 @@ lifecycle_cohort_matrix_final(PG_FUNCTION_ARGS)
 	get_typlenbyvalalign(elemtype, &typlen, &typbyval, &typalign);
 	if (PG_ARGISNULL(0))
 		PG_RETURN_ARRAYTYPE_P(construct_empty_array(elemtype));
-	d = PG_GETARG_DATUM(0);
-	if (VARATT_IS_EXTERNAL_EXPANDED(DatumGetPointer(d)) &&
-		DatumGetEOHP(d)->eoh_methods == &cohort_eo_methods)
-	{
-		/* read the runs in place: the state's value stays as it is */
-		CohortExpanded *eh = (CohortExpanded *) DatumGetEOHP(d);
-
-		h = eh->h;
-		cohort_compact(h);
-		for (int r = 0; r < eh->nruns; r++)
-		{
-			src[nsrc].c = eh->runs[r];
-			src[nsrc].n = eh->runlen[r];
-			src[nsrc++].pos = 0;
-		}
-	}
-	else
-		h = cohort_get(d);
-	src[0].c = h->c;
-	src[0].n = h->n;
-	src[0].pos = 0;
-
+	h = cohort_sources(PG_GETARG_DATUM(0), COHORT_KIND_RETENTION, src, &nsrc);
 	cs = palloc0(sizeof(CohortSlots));
 	cs->cap = 64;
 	cs->sorted = palloc(sizeof(CohortSlot *) * cs->cap);
@@ -1085,6 +1232,36 @@ lifecycle_cohort_matrix_final(PG_FUNCTION_ARGS)
 	PG_RETURN_ARRAYTYPE_P(construct_array(elems, cs->n, elemtype, typlen, typbyval, typalign));
 }
 
+PG_FUNCTION_INFO_V1(lifecycle_activity_orders_final);
+
+/*
+ * lifecycle_activity_orders_final - the activity_lifecycle value (new,
+ * returning, resurrecting, dormant per period) of the customers in the
+ * state, each classified as activity_lifecycle classifies a profile.  No
+ * rows: NULL, as over profiles.
+ */
+Datum
+lifecycle_activity_orders_final(PG_FUNCTION_ARGS)
+{
+	CohortSource src[COHORT_MAX_RUNS + 1];
+	int			nsrc,
+				pcap = 64;
+	CohortHist *h;
+	ActivityData *a;
+	ProfileData *p;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	h = cohort_sources(PG_GETARG_DATUM(0), COHORT_KIND_ACTIVITY, src, &nsrc);
+	a = lc_activity_new(h->unit, h->from, h->asof);
+	p = palloc0(PROFILE_SIZE(pcap));
+	p->version = PROFILE_VERSION;
+	p->flags = PROFILE_CANONICAL;
+	while (customer_days(src, nsrc, &p, &pcap))
+		lc_activity_add(a, p);
+	PG_RETURN_POINTER(a);
+}
+
 /* ----------------------------------------------------------------
  * Text and binary forms
  *
@@ -1115,20 +1292,20 @@ cohort_check_cell(const CohortHist *h, int i, int code)
 		 c->day != lc_calendar_start(lc_calendar_index(c->day, h->unit), h->unit)))
 		ereport(ERROR,
 				(errcode(code),
-				 errmsg("invalid cohort_matrix_state: cell %d is out of order, after as_of, not a period start or has a non-finite spend", i + 1),
+				 errmsg("invalid %s: cell %d is out of order, after as_of, not a period start or has a non-finite spend",
+						kind_types[h->kind], i + 1),
 				 errhint("Cells are sorted by (customer, day), distinct, on or before as_of.")));
 }
 
-PG_FUNCTION_INFO_V1(lifecycle_cohort_matrix_in);
-
 /*
- * lifecycle_cohort_matrix_in - parse the canonical text form, strictly.
+ * state_in - parse the canonical text form of a state of the given kind,
+ * strictly.
  */
-Datum
-lifecycle_cohort_matrix_in(PG_FUNCTION_ARGS)
+static CohortHist *
+state_in(char *str, int kind)
 {
-	char	   *str = PG_GETARG_CSTRING(0);
-	LcReader	rd = {str, str, "cohort_matrix_state", COHORT_FORM};
+	LcReader	rd = {str, str, kind_types[kind],
+	kind == COHORT_KIND_ACTIVITY ? ACTIVITY_FORM : COHORT_FORM};
 	CohortHist *h;
 	char		name[32];
 	const char *pos;
@@ -1137,7 +1314,8 @@ lifecycle_cohort_matrix_in(PG_FUNCTION_ARGS)
 				cap = 16;
 	int32		block_days = 0,
 				block = 0,
-				asof;
+				asof,
+				from = 0;
 
 	lc_expect(&rd, "{");
 	lc_expect(&rd, "\"v\"");
@@ -1156,24 +1334,39 @@ lifecycle_cohort_matrix_in(PG_FUNCTION_ARGS)
 	if (unit < 0 || strcmp(name, lc_retention_period_name(unit, block_days)) != 0)
 		lc_value_error(&rd, pos, "period not in canonical form");
 	lc_expect(&rd, ",");
-	lc_expect(&rd, "\"cohort\"");
-	lc_expect(&rd, ":");
-	lc_skip_space(&rd);
-	pos = rd.p;
-	lc_parse_string(&rd, name, sizeof(name), "a calendar unit");
-	cohort_unit = lc_parse_period(name, &block);
-	if (cohort_unit <= 0 || strcmp(name, lc_unit_names[cohort_unit]) != 0)
-		lc_value_error(&rd, pos, "cohort period must be day, week, month, quarter or year");
-	lc_expect(&rd, ",");
-	lc_expect(&rd, "\"as_of\"");
-	lc_expect(&rd, ":");
-	asof = lc_parse_date(&rd);
-	cohort_check_params(unit, block_days, cohort_unit, asof, ERRCODE_INVALID_TEXT_REPRESENTATION);
+	if (kind == COHORT_KIND_ACTIVITY)
+	{
+		cohort_unit = unit;
+		lc_expect(&rd, "\"from\"");
+		lc_expect(&rd, ":");
+		from = lc_parse_date(&rd);
+		lc_expect(&rd, ",");
+		lc_expect(&rd, "\"to\"");
+		lc_expect(&rd, ":");
+		asof = lc_parse_date(&rd);
+	}
+	else
+	{
+		lc_expect(&rd, "\"cohort\"");
+		lc_expect(&rd, ":");
+		lc_skip_space(&rd);
+		pos = rd.p;
+		lc_parse_string(&rd, name, sizeof(name), "a calendar unit");
+		cohort_unit = lc_parse_period(name, &block);
+		if (cohort_unit <= 0 || strcmp(name, lc_unit_names[cohort_unit]) != 0)
+			lc_value_error(&rd, pos, "cohort period must be day, week, month, quarter or year");
+		lc_expect(&rd, ",");
+		lc_expect(&rd, "\"as_of\"");
+		lc_expect(&rd, ":");
+		asof = lc_parse_date(&rd);
+	}
+	cohort_check_params(kind, unit, block_days, cohort_unit, asof, from,
+						ERRCODE_INVALID_TEXT_REPRESENTATION);
 	lc_expect(&rd, ",");
 	lc_expect(&rd, "\"cells\"");
 	lc_expect(&rd, ":");
 	lc_expect(&rd, "[");
-	h = cohort_alloc(cap, unit, block_days, cohort_unit, asof);
+	h = cohort_alloc(cap, kind, unit, block_days, cohort_unit, asof, from);
 	if (!lc_accept(&rd, "]"))
 	{
 		do
@@ -1193,8 +1386,12 @@ lifecycle_cohort_matrix_in(PG_FUNCTION_ARGS)
 			lc_expect(&rd, ",");
 			c->day = lc_parse_date(&rd);
 			c->reserved = 0;
-			lc_expect(&rd, ",");
-			c->spend = lc_parse_float(&rd, "a spend") + 0.0;
+			c->spend = 0;
+			if (kind == COHORT_KIND_RETENTION)
+			{
+				lc_expect(&rd, ",");
+				c->spend = lc_parse_float(&rd, "a spend") + 0.0;
+			}
 			lc_expect(&rd, "]");
 			h->n++;
 			cohort_check_cell(h, h->n - 1, ERRCODE_INVALID_TEXT_REPRESENTATION);
@@ -1205,102 +1402,131 @@ lifecycle_cohort_matrix_in(PG_FUNCTION_ARGS)
 	lc_expect_end(&rd);
 	h->nsorted = h->n;
 	SET_VARSIZE(h, COHORT_SIZE(h->n));
-	PG_RETURN_POINTER(h);
+	return h;
 }
 
-PG_FUNCTION_INFO_V1(lifecycle_cohort_matrix_out);
-
 /*
- * lifecycle_cohort_matrix_out - canonical text form (exact round trip).
+ * state_out - the canonical text form (exact round trip).
  */
-Datum
-lifecycle_cohort_matrix_out(PG_FUNCTION_ARGS)
+static char *
+state_out(Datum d, int kind)
 {
-	CohortHist *h = cohort_get(PG_GETARG_DATUM(0));
+	CohortHist *h = cohort_get(d);
 	StringInfoData buf;
-	char		daybuf[LC_DAYBUF];
+	char		daybuf[LC_DAYBUF],
+				daybuf2[LC_DAYBUF];
 
+	if (h->kind != kind)
+		elog(ERROR, "%s output called on a %s value", kind_types[kind], kind_types[h->kind]);
 	initStringInfo(&buf);
 	lc_format_day(h->asof, daybuf);
-	appendStringInfo(&buf, "{\"v\":%d,\"period\":\"%s\",\"cohort\":\"%s\",\"as_of\":\"%s\",\"cells\":[",
-					 COHORT_VERSION, lc_retention_period_name(h->unit, h->block_days),
-					 lc_unit_names[h->cohort_unit], daybuf);
+	if (kind == COHORT_KIND_ACTIVITY)
+	{
+		lc_format_day(h->from, daybuf2);
+		appendStringInfo(&buf, "{\"v\":%d,\"period\":\"%s\",\"from\":\"%s\",\"to\":\"%s\",\"cells\":[",
+						 COHORT_VERSION, lc_unit_names[h->unit], daybuf2, daybuf);
+	}
+	else
+		appendStringInfo(&buf, "{\"v\":%d,\"period\":\"%s\",\"cohort\":\"%s\",\"as_of\":\"%s\",\"cells\":[",
+						 COHORT_VERSION, lc_retention_period_name(h->unit, h->block_days),
+						 lc_unit_names[h->cohort_unit], daybuf);
 	for (int i = 0; i < h->n; i++)
 	{
 		lc_format_day(h->c[i].day, daybuf);
-		appendStringInfo(&buf, "%s[" INT64_FORMAT ",\"%s\",", i > 0 ? "," : "",
+		appendStringInfo(&buf, "%s[" INT64_FORMAT ",\"%s\"", i > 0 ? "," : "",
 						 h->c[i].customer, daybuf);
-		lc_append_float(&buf, h->c[i].spend);
+		if (kind == COHORT_KIND_RETENTION)
+		{
+			appendStringInfoChar(&buf, ',');
+			lc_append_float(&buf, h->c[i].spend);
+		}
 		appendStringInfoChar(&buf, ']');
 	}
 	appendStringInfoString(&buf, "]}");
-	PG_RETURN_CSTRING(buf.data);
+	return buf.data;
 }
 
-PG_FUNCTION_INFO_V1(lifecycle_cohort_matrix_send);
-
 /*
- * lifecycle_cohort_matrix_send - binary output.
+ * state_send - the binary form: uint8 version, uint8 unit, then for
+ * cohort_matrix_state uint8 cohort unit, int32 block days, int32 as_of,
+ * for activity_lifecycle_state int32 from, int32 to (days since
+ * 2000-01-01); int32 n, then per cell int64 customer, int32 day and (not
+ * for activity) float8 spend; network byte order.
  */
-Datum
-lifecycle_cohort_matrix_send(PG_FUNCTION_ARGS)
+static bytea *
+state_send(Datum d, int kind)
 {
-	CohortHist *h = cohort_get(PG_GETARG_DATUM(0));
+	CohortHist *h = cohort_get(d);
 	StringInfoData buf;
 
+	if (h->kind != kind)
+		elog(ERROR, "%s send called on a %s value", kind_types[kind], kind_types[h->kind]);
 	pq_begintypsend(&buf);
 	pq_sendbyte(&buf, COHORT_VERSION);
 	pq_sendbyte(&buf, h->unit);
-	pq_sendbyte(&buf, h->cohort_unit);
-	pq_sendint32(&buf, h->block_days);
+	if (kind == COHORT_KIND_ACTIVITY)
+		pq_sendint32(&buf, h->from);
+	else
+	{
+		pq_sendbyte(&buf, h->cohort_unit);
+		pq_sendint32(&buf, h->block_days);
+	}
 	pq_sendint32(&buf, h->asof);
 	pq_sendint32(&buf, h->n);
 	for (int i = 0; i < h->n; i++)
 	{
 		pq_sendint64(&buf, h->c[i].customer);
 		pq_sendint32(&buf, h->c[i].day);
-		pq_sendfloat8(&buf, h->c[i].spend);
+		if (kind == COHORT_KIND_RETENTION)
+			pq_sendfloat8(&buf, h->c[i].spend);
 	}
-	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+	return pq_endtypsend(&buf);
 }
 
-PG_FUNCTION_INFO_V1(lifecycle_cohort_matrix_recv);
-
 /*
- * lifecycle_cohort_matrix_recv - binary input; validates every field
- * before allocating and rejects trailing bytes.
+ * state_recv - binary input; validates every field before allocating and
+ * rejects trailing bytes.
  */
-Datum
-lifecycle_cohort_matrix_recv(PG_FUNCTION_ARGS)
+static CohortHist *
+state_recv(StringInfo msg, int kind)
 {
-	StringInfo	msg = (StringInfo) PG_GETARG_POINTER(0);
 	CohortHist *h;
 	int			version,
 				unit,
 				cohort_unit,
-				n;
-	int32		block_days,
-				asof;
+				n,
+				cellsize = kind == COHORT_KIND_ACTIVITY ? 12 : COHORT_WIRE_CELL;
+	int32		block_days = 0,
+				asof,
+				from = 0;
 
-	lc_recv_need(msg, 15, "cohort_matrix_state");
+	lc_recv_need(msg, kind == COHORT_KIND_ACTIVITY ? 14 : 15, kind_types[kind]);
 	version = pq_getmsgbyte(msg);
 	if (version != COHORT_VERSION)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("unsupported cohort_matrix_state binary version %d", version)));
+				 errmsg("unsupported %s binary version %d", kind_types[kind], version)));
 	unit = pq_getmsgbyte(msg);
-	cohort_unit = pq_getmsgbyte(msg);
-	block_days = pq_getmsgint(msg, 4);
+	if (kind == COHORT_KIND_ACTIVITY)
+	{
+		cohort_unit = unit;
+		from = pq_getmsgint(msg, 4);
+	}
+	else
+	{
+		cohort_unit = pq_getmsgbyte(msg);
+		block_days = pq_getmsgint(msg, 4);
+	}
 	asof = pq_getmsgint(msg, 4);
-	cohort_check_params(unit, block_days, cohort_unit, asof,
+	cohort_check_params(kind, unit, block_days, cohort_unit, asof, from,
 						ERRCODE_INVALID_BINARY_REPRESENTATION);
 	n = pq_getmsgint(msg, 4);
 	if (n < 0 || n > COHORT_MAX_CELLS ||
-		(Size) n * COHORT_WIRE_CELL != (Size) (msg->len - msg->cursor))
+		(Size) n * cellsize != (Size) (msg->len - msg->cursor))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid cohort_matrix_state length in binary input")));
-	h = cohort_alloc(n, unit, block_days, cohort_unit, asof);
+				 errmsg("invalid %s length in binary input", kind_types[kind])));
+	h = cohort_alloc(n, kind, unit, block_days, cohort_unit, asof, from);
 	for (int i = 0; i < n; i++)
 	{
 		CohortCell *c = &h->c[i];
@@ -1308,11 +1534,75 @@ lifecycle_cohort_matrix_recv(PG_FUNCTION_ARGS)
 		c->customer = pq_getmsgint64(msg);
 		c->day = pq_getmsgint(msg, 4);
 		c->reserved = 0;
-		c->spend = pq_getmsgfloat8(msg) + 0.0;
+		c->spend = kind == COHORT_KIND_RETENTION ? pq_getmsgfloat8(msg) + 0.0 : 0;
 		h->n = i + 1;
 		cohort_check_cell(h, i, ERRCODE_INVALID_BINARY_REPRESENTATION);
 	}
 	pq_getmsgend(msg);
 	h->nsorted = h->n;
-	PG_RETURN_POINTER(h);
+	return h;
+}
+
+PG_FUNCTION_INFO_V1(lifecycle_cohort_matrix_in);
+/* lifecycle_cohort_matrix_in - cohort_matrix_state text input */
+Datum
+lifecycle_cohort_matrix_in(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_POINTER(state_in(PG_GETARG_CSTRING(0), COHORT_KIND_RETENTION));
+}
+
+PG_FUNCTION_INFO_V1(lifecycle_cohort_matrix_out);
+/* lifecycle_cohort_matrix_out - cohort_matrix_state text output */
+Datum
+lifecycle_cohort_matrix_out(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_CSTRING(state_out(PG_GETARG_DATUM(0), COHORT_KIND_RETENTION));
+}
+
+PG_FUNCTION_INFO_V1(lifecycle_cohort_matrix_send);
+/* lifecycle_cohort_matrix_send - cohort_matrix_state binary output */
+Datum
+lifecycle_cohort_matrix_send(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BYTEA_P(state_send(PG_GETARG_DATUM(0), COHORT_KIND_RETENTION));
+}
+
+PG_FUNCTION_INFO_V1(lifecycle_cohort_matrix_recv);
+/* lifecycle_cohort_matrix_recv - cohort_matrix_state binary input */
+Datum
+lifecycle_cohort_matrix_recv(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_POINTER(state_recv((StringInfo) PG_GETARG_POINTER(0), COHORT_KIND_RETENTION));
+}
+
+PG_FUNCTION_INFO_V1(lifecycle_activity_orders_in);
+/* lifecycle_activity_orders_in - activity_lifecycle_state text input */
+Datum
+lifecycle_activity_orders_in(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_POINTER(state_in(PG_GETARG_CSTRING(0), COHORT_KIND_ACTIVITY));
+}
+
+PG_FUNCTION_INFO_V1(lifecycle_activity_orders_out);
+/* lifecycle_activity_orders_out - activity_lifecycle_state text output */
+Datum
+lifecycle_activity_orders_out(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_CSTRING(state_out(PG_GETARG_DATUM(0), COHORT_KIND_ACTIVITY));
+}
+
+PG_FUNCTION_INFO_V1(lifecycle_activity_orders_send);
+/* lifecycle_activity_orders_send - activity_lifecycle_state binary output */
+Datum
+lifecycle_activity_orders_send(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BYTEA_P(state_send(PG_GETARG_DATUM(0), COHORT_KIND_ACTIVITY));
+}
+
+PG_FUNCTION_INFO_V1(lifecycle_activity_orders_recv);
+/* lifecycle_activity_orders_recv - activity_lifecycle_state binary input */
+Datum
+lifecycle_activity_orders_recv(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_POINTER(state_recv((StringInfo) PG_GETARG_POINTER(0), COHORT_KIND_ACTIVITY));
 }

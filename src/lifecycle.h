@@ -330,6 +330,12 @@ extern RetentionData *lc_retention_add(RetentionData *r, const ProfileData *p,
 									   int32 asof);
 extern RetentionData *lc_retention_trimmed(const RetentionData *r);
 
+/* activity_lifecycle states built by other domains (activity.c) */
+typedef struct ActivityData ActivityData;
+
+extern ActivityData *lc_activity_new(int unit, int32 from, int32 to);
+extern void lc_activity_add(ActivityData *a, const ProfileData *p);
+
 /* ----------------------------------------------------------------
  * Special functions (special.c)
  * ----------------------------------------------------------------

@@ -122,3 +122,4 @@ AS $fn$
 $fn$;
 COMMENT ON FUNCTION cohort_table(cohort_curve[]) IS
     'the rows of a cohort_matrix: one per cohort and period offset, as cohort_retention_matrix returns them';
+
