@@ -254,11 +254,20 @@ BEGIN
     PERFORM lifecycle_check_columns(source, customer_column, ts_column);
     -- validates the period and the range before scanning anything
     PERFORM activity_lifecycle_period(activity_lifecycle(NULL::customer_profile, period, "from", "to"));
+    -- integer customer keys: one pass over the orders, no per-customer GROUP BY
+    IF (SELECT atttypid FROM pg_attribute WHERE attrelid = source AND attname = customer_column)
+           IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype) THEN
+        RETURN QUERY EXECUTE format(
+            'SELECT t.* FROM activity_lifecycle_table(('
+            '    SELECT activity_lifecycle((%I)::bigint, %I, %L, %L::date, %L::date) FROM %s)) t',
+            customer_column, ts_column, period, "from", "to", source);
+        RETURN;
+    END IF;
     RETURN QUERY EXECUTE format(
         'SELECT t.* FROM activity_lifecycle_table(('
         '    SELECT activity_lifecycle(p, %L, %L::date, %L::date)'
-        '    FROM (SELECT customer_profile(%I) AS p FROM %s GROUP BY %I) s)) t',
-        period, "from", "to", ts_column, source, customer_column);
+        '    FROM (SELECT customer_profile(%I) AS p FROM %s WHERE %I IS NOT NULL GROUP BY %I) s)) t',
+        period, "from", "to", ts_column, source, customer_column, customer_column);
 END
 $fn$;
 COMMENT ON FUNCTION activity_lifecycle_report(regclass, text, text, text, date, date) IS
