@@ -67,6 +67,16 @@ SELECT cohort_matrix(customer, ts, 'NaN', 'month', date '2025-04-30') FROM cm_or
 SELECT cohort_matrix(customer, ts, amount, 'month', date '2025-04-30' + (customer = 2)::int) FROM cm_orders;
 SELECT '{"v":1,"period":"7 days","cohort":"week","as_of":"2025-04-30","cells":[[2,"2025-01-02",1],[1,"2025-01-03",1]]}'::cohort_matrix_state;
 
+-- activity_lifecycle (PostHog's lifecycle) over the same orders in one pass,
+-- monthly January-April: the state keeps one cell per customer and month
+-- (customer 3's May purchase and customer 4 lie after April: left out)
+SELECT * FROM activity_lifecycle_table((SELECT activity_lifecycle(customer, ts, 'month', date '2025-01-01', date '2025-04-30') FROM cm_orders));
+CREATE AGGREGATE cm_acells(bigint, timestamptz, text, date, date) (
+    SFUNC = activity_lifecycle_orders_trans, STYPE = activity_lifecycle_state,
+    COMBINEFUNC = activity_lifecycle_orders_combine, PARALLEL = SAFE);
+SELECT cm_acells(customer, ts, 'month', date '2025-01-01', date '2025-04-30') FROM cm_orders;
+
 DROP AGGREGATE cm_cells(bigint, timestamptz, float8, text, date);
 DROP AGGREGATE cm_cells(bigint, timestamptz, float8, text, date, text);
+DROP AGGREGATE cm_acells(bigint, timestamptz, text, date, date);
 DROP TABLE cm_orders;

@@ -1292,8 +1292,9 @@ cohort_check_cell(const CohortHist *h, int i, int code)
 		 c->day != lc_calendar_start(lc_calendar_index(c->day, h->unit), h->unit)))
 		ereport(ERROR,
 				(errcode(code),
-				 errmsg("invalid %s: cell %d is out of order, after as_of, not a period start or has a non-finite spend",
-						kind_types[h->kind], i + 1),
+				 h->kind == COHORT_KIND_ACTIVITY ?
+				 errmsg("invalid activity_lifecycle_state: cell %d is out of order, not a period start or after the period holding \"to\"", i + 1) :
+				 errmsg("invalid cohort_matrix_state: cell %d is out of order, after as_of, not a period start or has a non-finite spend", i + 1),
 				 errhint("Cells are sorted by (customer, day), distinct, on or before as_of.")));
 }
 
