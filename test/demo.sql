@@ -111,6 +111,14 @@ FROM (SELECT retention_rates(rollup(curve), 'on') AS r_on, retention_rates(rollu
      unnest(r_on, r_after) WITH ORDINALITY u(on_k, after_k, k)
 WHERE k - 1 IN (0, 1, 2, 3, 6, 12, 18, 24, 30)
 ORDER BY 1;
+\echo '(the same curves straight from the orders in one pass, cohort_matrix: no per-customer GROUP BY)'
+SELECT count(*) AS cohorts,
+       retention_rates(rollup((c).curve), 'on')::text
+         = (SELECT retention_rates(rollup(curve), 'on')::text
+            FROM (SELECT cohort_retention(p, 'month', date '2025-12-31') AS curve
+                  FROM customer_profiles WHERE p IS NOT NULL
+                  GROUP BY cohort_start(p, 'month')) c2) AS same_as_two_step
+FROM unnest((SELECT cohort_matrix(customer_id, ordered_at, amount, 'month', date '2025-12-31') FROM orders)) c;
 
 \echo
 \echo '== Nightly snapshots (what a pg_cron job runs) and stage moves between them =='
