@@ -546,11 +546,11 @@ lifecycle_cohort_matrix_combine(PG_FUNCTION_ARGS)
 	CohortHist *a;
 	CohortHist *b;
 
+	b = cohort_get(PG_GETARG_DATUM(1));
 	if (!AggCheckCallContext(fcinfo, &aggcontext))
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("cohort_matrix_state combine called outside an aggregate")));
-	b = cohort_get(PG_GETARG_DATUM(1));
+				 errmsg("%s combine called outside an aggregate", cell_type_names[b->kind])));
 	cohort_state_arg(fcinfo, &st);
 	a = st.h;
 	if (st.eh == NULL)

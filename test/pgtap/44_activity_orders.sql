@@ -253,8 +253,9 @@ SELECT throws_ok($$SELECT activity_lifecycle(c, 'infinity'::date, 'month', date 
 SELECT throws_ok($$SELECT pg_temp.merge(s) FROM (SELECT pg_temp.acells(customer_id, ts, 'month', date '2024-01-01', d) s
                                               FROM o, (VALUES (date '2025-06-30'), (date '2025-07-31')) v(d) GROUP BY d) x$$,
                  '22023', 'cannot combine activity_lifecycle states of different periods or ranges', 'combining states of different ranges: 22023');
-SELECT throws_ok($$SELECT activity_lifecycle_orders_combine(s, s) FROM states WHERE id = 1$$, '0A000', NULL,
-                 'the combine function outside an aggregate: 0A000');
+SELECT throws_ok($$SELECT activity_lifecycle_orders_combine(s, s) FROM states WHERE id = 1$$, '0A000',
+                 'activity_lifecycle_state combine called outside an aggregate',
+                 'the combine function outside an aggregate: 0A000, naming its type');
 
 -- malformed text states: 22P02 for syntax, range and cell invariants, 22023
 -- for values not canonical (the version, period names) as lc_value_error
