@@ -293,14 +293,7 @@ lifecycle_rstate_in(PG_FUNCTION_ARGS)
 	int			n;
 	uint32		bits = 0;
 
-	lc_expect(&rd, "{");
-	lc_expect(&rd, "\"v\"");
-	lc_expect(&rd, ":");
-	lc_skip_space(&rd);
-	pos = rd.p;
-	if (lc_parse_int(&rd, 0, 255, "a version") != RSTATE_VERSION)
-		lc_value_error(&rd, pos, "unsupported version");
-	lc_expect(&rd, ",");
+	lc_expect_version(&rd, RSTATE_VERSION);
 	lc_expect(&rd, "\"conds\"");
 	lc_expect(&rd, ":");
 	lc_skip_space(&rd);
@@ -877,14 +870,7 @@ lifecycle_activity_in(PG_FUNCTION_ARGS)
 				cap = 16;
 	ActivityCell *cells;
 
-	lc_expect(&rd, "{");
-	lc_expect(&rd, "\"v\"");
-	lc_expect(&rd, ":");
-	lc_skip_space(&rd);
-	pos = rd.p;
-	if (lc_parse_int(&rd, 0, 255, "a version") != ACTIVITY_VERSION)
-		lc_value_error(&rd, pos, "unsupported version");
-	lc_expect(&rd, ",");
+	lc_expect_version(&rd, ACTIVITY_VERSION);
 	lc_expect(&rd, "\"period\"");
 	lc_expect(&rd, ":");
 	lc_skip_space(&rd);

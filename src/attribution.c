@@ -670,14 +670,7 @@ lifecycle_touch_in(PG_FUNCTION_ARGS)
 				half;
 	TouchState *st;
 
-	lc_expect(&rd, "{");
-	lc_expect(&rd, "\"v\"");
-	lc_expect(&rd, ":");
-	lc_skip_space(&rd);
-	pos = rd.p;
-	if (lc_parse_int(&rd, 0, 255, "a version") != TOUCH_VERSION)
-		lc_value_error(&rd, pos, "unsupported version");
-	lc_expect(&rd, ",");
+	lc_expect_version(&rd, TOUCH_VERSION);
 	lc_expect(&rd, "\"model\"");
 	lc_expect(&rd, ":");
 	lc_skip_space(&rd);

@@ -758,14 +758,7 @@ state_in(char *str, int kind)
 				asof,
 				from = 0;
 
-	lc_expect(&rd, "{");
-	lc_expect(&rd, "\"v\"");
-	lc_expect(&rd, ":");
-	lc_skip_space(&rd);
-	pos = rd.p;
-	if (lc_parse_int(&rd, 0, 255, "a version") != COHORT_VERSION)
-		lc_value_error(&rd, pos, "unsupported version");
-	lc_expect(&rd, ",");
+	lc_expect_version(&rd, COHORT_VERSION);
 	lc_expect(&rd, "\"period\"");
 	lc_expect(&rd, ":");
 	lc_skip_space(&rd);

@@ -199,17 +199,7 @@ static inline int32
 row_day(FunctionCallInfo fcinfo, const CohortCall *call, int argno)
 {
 	if (call->ts_type == DATEOID)
-	{
-		DateADT		d = PG_GETARG_DATEADT(argno);
-
-		if (DATE_NOT_FINITE(d) || d < (1721426 - POSTGRES_EPOCH_JDATE) ||
-			d > (TIMESTAMP_END_JULIAN - POSTGRES_EPOCH_JDATE - 1))
-			ereport(ERROR,
-					(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
-					 errmsg("purchase date must be a finite date between 0001-01-01 and 294276-12-31"),
-					 errhint("Filter out infinite values, for example with WHERE isfinite(d).")));
-		return (int32) d;
-	}
+		return lc_date_day(PG_GETARG_DATEADT(argno), "purchase date");
 	return lc_timestamp_day(PG_GETARG_TIMESTAMP(argno));
 }
 

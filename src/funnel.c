@@ -771,14 +771,7 @@ lifecycle_funnel_in(PG_FUNCTION_ARGS)
 	char	   *events;
 	int			n;
 
-	lc_expect(&rd, "{");
-	lc_expect(&rd, "\"v\"");
-	lc_expect(&rd, ":");
-	lc_skip_space(&rd);
-	pos = rd.p;
-	if (lc_parse_int(&rd, 0, 255, "a version") != FUNNEL_VERSION)
-		lc_value_error(&rd, pos, "unsupported version");
-	lc_expect(&rd, ",");
+	lc_expect_version(&rd, FUNNEL_VERSION);
 	lc_expect(&rd, "\"window\"");
 	lc_expect(&rd, ":");
 	window = lc_parse_int(&rd, 1, PG_INT64_MAX, "a window in microseconds");

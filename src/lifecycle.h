@@ -16,6 +16,7 @@
 #include "postgres.h"
 
 #include "fmgr.h"
+#include "utils/date.h"
 #include "utils/timestamp.h"
 
 #if PG_VERSION_NUM >= 160000
@@ -232,6 +233,7 @@ extern int32 lc_calendar_start(int64 index, int unit);
 extern const char *const lc_unit_names[];
 extern int	lc_parse_period(const char *s, int32 *block_days);
 extern int32 lc_timestamp_day(Timestamp ts);
+extern int32 lc_date_day(DateADT d, const char *argname);
 extern int32 lc_arg_day(FunctionCallInfo fcinfo, int argno, const char *argname);
 extern int32 lc_day_minus_interval(int32 day, Interval *span);
 extern double lc_interval_days(Interval *span, const char *argname);
@@ -260,6 +262,7 @@ extern void lc_skip_space(LcReader *rd);
 extern void lc_expect(LcReader *rd, const char *tok);
 extern bool lc_accept(LcReader *rd, const char *tok);
 extern void lc_expect_end(LcReader *rd);
+extern void lc_expect_version(LcReader *rd, int version);
 extern int64 lc_parse_int(LcReader *rd, int64 lo, int64 hi, const char *what);
 extern float8 lc_parse_float(LcReader *rd, const char *what);
 extern void lc_parse_string(LcReader *rd, char *buf, int buflen, const char *what);

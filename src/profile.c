@@ -95,10 +95,10 @@ lc_timestamp_day(Timestamp ts)
 }
 
 /*
- * DateToDay - validate a date and return its day number.
+ * lc_date_day - validate a date and return its day number.
  */
-static int32
-DateToDay(DateADT d, const char *argname)
+int32
+lc_date_day(DateADT d, const char *argname)
 {
 	if (DATE_NOT_FINITE(d))
 		ereport(ERROR,
@@ -126,7 +126,7 @@ lc_arg_day(FunctionCallInfo fcinfo, int argno, const char *argname)
 	Oid			typid = get_fn_expr_argtype(fcinfo->flinfo, argno);
 
 	if (typid == DATEOID)
-		return DateToDay(PG_GETARG_DATEADT(argno), argname);
+		return lc_date_day(PG_GETARG_DATEADT(argno), argname);
 	if (typid == TIMESTAMPTZOID || typid == TIMESTAMPOID || !OidIsValid(typid))
 	{
 		Timestamp	ts = PG_GETARG_TIMESTAMP(argno);
@@ -939,7 +939,7 @@ lifecycle_profile_trans_date(PG_FUNCTION_ARGS)
 {
 	if (PG_ARGISNULL(1))
 		return TransCommon(fcinfo, false, 0);
-	return TransCommon(fcinfo, true, DateToDay(PG_GETARG_DATEADT(1), "purchase date"));
+	return TransCommon(fcinfo, true, lc_date_day(PG_GETARG_DATEADT(1), "purchase date"));
 }
 
 /*

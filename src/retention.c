@@ -584,14 +584,7 @@ lifecycle_retention_in(PG_FUNCTION_ARGS)
 	int			n = 0;
 	int64		customers;
 
-	lc_expect(&rd, "{");
-	lc_expect(&rd, "\"v\"");
-	lc_expect(&rd, ":");
-	lc_skip_space(&rd);
-	pos = rd.p;
-	if (lc_parse_int(&rd, 0, 255, "a version") != RETENTION_VERSION)
-		lc_value_error(&rd, pos, "unsupported version");
-	lc_expect(&rd, ",");
+	lc_expect_version(&rd, RETENTION_VERSION);
 	lc_expect(&rd, "\"period\"");
 	lc_expect(&rd, ":");
 	lc_skip_space(&rd);

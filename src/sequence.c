@@ -671,21 +671,13 @@ lifecycle_sequence_in(PG_FUNCTION_ARGS)
 	LcReader	rd = {str, str, "sequence_state",
 	"{\"v\":1,\"pattern\":\"(?1).*(?2)\",\"conditions\":N,\"events\":[[unix_microseconds,condition_mask],...]}"};
 	SeqState   *s;
-	const char *pos;
 	char		pat[SEQ_MAX_PATTERN + 1];
 	int			nconds;
 	SeqPattern	compiled;
 	char	   *events;
 	int			n;
 
-	lc_expect(&rd, "{");
-	lc_expect(&rd, "\"v\"");
-	lc_expect(&rd, ":");
-	lc_skip_space(&rd);
-	pos = rd.p;
-	if (lc_parse_int(&rd, 0, 255, "a version") != SEQ_VERSION)
-		lc_value_error(&rd, pos, "unsupported version");
-	lc_expect(&rd, ",");
+	lc_expect_version(&rd, SEQ_VERSION);
 	lc_expect(&rd, "\"pattern\"");
 	lc_expect(&rd, ":");
 	lc_parse_string(&rd, pat, sizeof(pat), "a pattern");

@@ -244,6 +244,25 @@ lc_parse_date(LcReader *rd)
 }
 
 /*
+ * lc_expect_version - the opening of every canonical text form, {"v":N,
+ * with N the version this build reads.
+ */
+void
+lc_expect_version(LcReader *rd, int version)
+{
+	const char *pos;
+
+	lc_expect(rd, "{");
+	lc_expect(rd, "\"v\"");
+	lc_expect(rd, ":");
+	lc_skip_space(rd);
+	pos = rd->p;
+	if (lc_parse_int(rd, 0, 255, "a version") != version)
+		lc_value_error(rd, pos, "unsupported version");
+	lc_expect(rd, ",");
+}
+
+/*
  * lc_append_float - append the shortest exact decimal form of v (finite),
  * with negative zero written as 0 so that the text form is canonical.
  */

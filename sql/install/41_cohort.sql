@@ -41,37 +41,6 @@ COMMENT ON TYPE cohort_curve IS
 
 -- aggregate support (not meant to be called directly)
 
-CREATE FUNCTION cohort_matrix_trans(cohort_matrix_state, bigint, timestamptz, float8, text, timestamptz)
-    RETURNS cohort_matrix_state AS 'MODULE_PATHNAME', 'lifecycle_cohort_matrix_trans'
-    LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION cohort_matrix_trans(cohort_matrix_state, bigint, timestamptz, float8, text, timestamptz, text)
-    RETURNS cohort_matrix_state AS 'MODULE_PATHNAME', 'lifecycle_cohort_matrix_trans'
-    LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION cohort_matrix_trans(cohort_matrix_state, bigint, timestamptz, float8, text, date)
-    RETURNS cohort_matrix_state AS 'MODULE_PATHNAME', 'lifecycle_cohort_matrix_trans'
-    LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION cohort_matrix_trans(cohort_matrix_state, bigint, timestamptz, float8, text, date, text)
-    RETURNS cohort_matrix_state AS 'MODULE_PATHNAME', 'lifecycle_cohort_matrix_trans'
-    LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION cohort_matrix_trans(cohort_matrix_state, bigint, timestamp, float8, text, timestamp)
-    RETURNS cohort_matrix_state AS 'MODULE_PATHNAME', 'lifecycle_cohort_matrix_trans'
-    LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION cohort_matrix_trans(cohort_matrix_state, bigint, timestamp, float8, text, timestamp, text)
-    RETURNS cohort_matrix_state AS 'MODULE_PATHNAME', 'lifecycle_cohort_matrix_trans'
-    LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION cohort_matrix_trans(cohort_matrix_state, bigint, timestamp, float8, text, date)
-    RETURNS cohort_matrix_state AS 'MODULE_PATHNAME', 'lifecycle_cohort_matrix_trans'
-    LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION cohort_matrix_trans(cohort_matrix_state, bigint, timestamp, float8, text, date, text)
-    RETURNS cohort_matrix_state AS 'MODULE_PATHNAME', 'lifecycle_cohort_matrix_trans'
-    LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION cohort_matrix_trans(cohort_matrix_state, bigint, date, float8, text, date)
-    RETURNS cohort_matrix_state AS 'MODULE_PATHNAME', 'lifecycle_cohort_matrix_trans'
-    LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION cohort_matrix_trans(cohort_matrix_state, bigint, date, float8, text, date, text)
-    RETURNS cohort_matrix_state AS 'MODULE_PATHNAME', 'lifecycle_cohort_matrix_trans'
-    LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
 CREATE FUNCTION cohort_matrix_combine(cohort_matrix_state, cohort_matrix_state)
     RETURNS cohort_matrix_state AS 'MODULE_PATHNAME', 'lifecycle_cohort_matrix_combine'
     LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
@@ -82,8 +51,8 @@ CREATE FUNCTION cohort_matrix_final(cohort_matrix_state) RETURNS cohort_curve[]
     AS 'MODULE_PATHNAME', 'lifecycle_cohort_matrix_final'
     LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
--- the aggregates: one per purchase-time type and as_of type, with and
--- without an explicit cohort period
+-- the transition functions and aggregates: one per purchase-time type and
+-- as_of type, with and without an explicit cohort period
 
 DO $do$
 DECLARE
@@ -94,6 +63,12 @@ BEGIN
         'timestamp, float8, text, timestamp', 'timestamp, float8, text, date',
         'date, float8, text, date']
     LOOP
+        EXECUTE format('CREATE FUNCTION cohort_matrix_trans(cohort_matrix_state, bigint, %s) '
+                       'RETURNS cohort_matrix_state AS %L, %L LANGUAGE C IMMUTABLE PARALLEL SAFE',
+                       sig, 'MODULE_PATHNAME', 'lifecycle_cohort_matrix_trans');
+        EXECUTE format('CREATE FUNCTION cohort_matrix_trans(cohort_matrix_state, bigint, %s, text) '
+                       'RETURNS cohort_matrix_state AS %L, %L LANGUAGE C IMMUTABLE PARALLEL SAFE',
+                       sig, 'MODULE_PATHNAME', 'lifecycle_cohort_matrix_trans');
         EXECUTE format('CREATE AGGREGATE cohort_matrix(bigint, %s) (SFUNC = cohort_matrix_trans, '
                        'STYPE = cohort_matrix_state, FINALFUNC = cohort_matrix_final, '
                        'COMBINEFUNC = cohort_matrix_combine, PARALLEL = SAFE)', sig);

@@ -189,7 +189,7 @@ SELECT throws_ok($$SELECT cohort_matrix(NULL::bigint, timestamptz '2025-08-05', 
 SELECT throws_ok($$SELECT cohort_matrix(c, t, '-Infinity'::float8, 'month', date '2025-06-30') FROM one_row$$, '22023', 'purchase amount must be finite, got -Infinity', 'infinite amount: 22023');
 SELECT throws_ok($$SELECT cohort_matrix(c, 'infinity'::timestamptz, a, 'month', date '2025-06-30') FROM one_row$$, '22008', 'infinite timestamps cannot be placed on a day', 'infinite timestamptz: 22008');
 SELECT throws_ok($$SELECT cohort_matrix(c, '-infinity'::timestamp, a, 'month', date '2025-06-30') FROM one_row$$, '22008', 'infinite timestamps cannot be placed on a day', 'infinite timestamp: 22008');
-SELECT throws_ok($$SELECT cohort_matrix(c, 'infinity'::date, a, 'month', date '2025-06-30') FROM one_row$$, '22008', 'purchase date must be a finite date between 0001-01-01 and 294276-12-31', 'infinite date: 22008');
+SELECT throws_ok($$SELECT cohort_matrix(c, 'infinity'::date, a, 'month', date '2025-06-30') FROM one_row$$, '22008', 'purchase date must be a finite date', 'infinite date: 22008');
 SELECT throws_ok($$SELECT cohort_matrix(c, t, a, 'month', 'infinity'::date) FROM one_row$$, '22008', 'as_of must be a finite date', 'infinite as_of: 22008');
 SELECT throws_ok($$SELECT cohort_matrix(customer_id, ts, amount, 'month', CASE WHEN customer_id % 2 = 0 THEN date '2025-06-30' ELSE date '2025-07-31' END) FROM o$$,
                  '22023', 'cohort_matrix period, as_of and cohort period must be the same on every row', 'as_of changing across rows: 22023');

@@ -248,7 +248,7 @@ SELECT throws_ok($$SELECT activity_lifecycle(customer_id, ts, CASE WHEN customer
 SELECT throws_ok($$SELECT activity_lifecycle(c, 'infinity'::timestamptz, 'month', date '2025-01-01', date '2025-06-30') FROM one_row$$, '22008',
                  'infinite timestamps cannot be placed on a day', 'infinite timestamptz: 22008');
 SELECT throws_ok($$SELECT activity_lifecycle(c, 'infinity'::date, 'month', date '2025-01-01', date '2025-06-30') FROM one_row$$, '22008',
-                 'purchase date must be a finite date between 0001-01-01 and 294276-12-31', 'infinite date: 22008');
+                 'purchase date must be a finite date', 'infinite date: 22008');
 -- states of different ranges cannot be combined
 SELECT throws_ok($$SELECT pg_temp.merge(s) FROM (SELECT pg_temp.acells(customer_id, ts, 'month', date '2024-01-01', d) s
                                               FROM o, (VALUES (date '2025-06-30'), (date '2025-07-31')) v(d) GROUP BY d) x$$,
