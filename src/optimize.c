@@ -65,6 +65,15 @@ typedef struct FitData
 	double	   *lv;				/* scratch: ln(alpha + v) */
 	double	   *iv;				/* scratch: 1 / (alpha + v) */
 	double	   *lm;				/* GG: ln m per cell */
+	/* GG: sums of w / u and w / u^2 per group from the last gradient */
+	double	   *gsi;
+	double	   *gsi2;
+	double		hpar[MAXPAR];	/* the parameters of those sums */
+	bool		hvalid;
+	/* the last log-likelihood computed and its parameters */
+	double		last_par[MAXPAR];
+	double		last_ll;
+	bool		have_last;
 	double		best_f;
 	int			nevals;
 	bool		warm;			/* started near the optimum */
@@ -381,13 +390,26 @@ ll_gg(FitData *fd, const double *par, double *g)
 		double		SLg = 0,
 					SIg = 0;
 
+		double		SI2g = 0;
+
 		for (i = s; i < e; i++)
 		{
 			double		u = gm + x * fd->c[i].y;
 
 			SLg += fd->c[i].w * log(u);
 			if (g)
-				SIg += fd->c[i].w / u;
+			{
+				double		r = fd->c[i].w / u;
+
+				SIg += r;
+				SI2g += r / u;
+			}
+		}
+		if (g)
+		{
+			/* kept for hessian_gg at the same parameters */
+			fd->gsi[k] = SIg;
+			fd->gsi2[k] = SI2g;
 		}
 		ll += W * (lgamma(px + q) - lgamma(px) - lgq + q * lng + px * log(x)) +
 			(px - 1) * fd->gaux[k] - (px + q) * SLg;
@@ -400,6 +422,11 @@ ll_gg(FitData *fd, const double *par, double *g)
 			g[2] += W * q / gm - (px + q) * SIg;
 		}
 	}
+	if (g)
+	{
+		memcpy(fd->hpar, par, sizeof(double) * 3);
+		fd->hvalid = true;
+	}
 	return ll;
 }
 
@@ -410,19 +437,30 @@ ll_gg(FitData *fd, const double *par, double *g)
 static double
 model_ll(FitData *fd, const double *p, double *g)
 {
+	double		ll;
+
 	switch (fd->kind)
 	{
 		case BTYD_BGNBD:
-			return ll_bgnbd(fd, p, g, false);
+			ll = ll_bgnbd(fd, p, g, false);
+			break;
 		case BTYD_MBGNBD:
-			return ll_bgnbd(fd, p, g, true);
+			ll = ll_bgnbd(fd, p, g, true);
+			break;
 		case BTYD_PARETO:
-			return ll_pareto(fd, p);
+			ll = ll_pareto(fd, p);
+			break;
 		case BTYD_BGBB:
-			return ll_bgbb(fd, p, g);
+			ll = ll_bgbb(fd, p, g);
+			break;
 		default:
-			return ll_gg(fd, p, g);
+			ll = ll_gg(fd, p, g);
+			break;
 	}
+	memcpy(fd->last_par, p, sizeof(double) * fd->np);
+	fd->last_ll = ll;
+	fd->have_last = true;
+	return ll;
 }
 
 static bool
@@ -626,8 +664,10 @@ hessian_fd(FitData *fd, const double *lp, const double *g0, double *H)
  * second derivatives of the log-likelihood (FH note 025 differentiated
  * twice: per group of equal x, sums of w / u and w / u^2 with
  * u = gamma + x m, and trigamma of p x + q, p x and q); g0 is the
- * objective's gradient at lp.  One pass without logarithms, where finite
- * differences of the gradient take three full evaluations.
+ * objective's gradient at lp.  The sums come from the gradient's pass when
+ * it was at lp (Newton steps evaluate the gradient, then the Hessian, at
+ * the same point), else from one pass without logarithms; finite
+ * differences of the gradient would take three full evaluations.
  */
 static void
 hessian_gg(FitData *fd, const double *lp, const double *g0, double *H)
@@ -642,12 +682,16 @@ hessian_gg(FitData *fd, const double *lp, const double *g0, double *H)
 				j,
 				k;
 
+	bool		cached;
+
 	for (i = 0; i < 3; i++)
 		par[i] = exp(lp[i]);
 	p = par[0];
 	q = par[1];
 	gm = par[2];
 	t1q = lc_trigamma(q);
+	/* the last gradient's pass left the sums when it was at these parameters */
+	cached = fd->hvalid && memcmp(fd->hpar, par, sizeof(double) * 3) == 0;
 	for (k = 0; k < fd->ng; k++)
 	{
 		int			s = fd->gstart[k],
@@ -659,14 +703,20 @@ hessian_gg(FitData *fd, const double *lp, const double *g0, double *H)
 		double		SI = 0,
 					SI2 = 0;
 
-		for (i = s; i < e; i++)
+		if (cached)
 		{
-			double		u = gm + x * fd->c[i].y,
-						r = fd->c[i].w / u;
-
-			SI += r;
-			SI2 += r / u;
+			SI = fd->gsi[k];
+			SI2 = fd->gsi2[k];
 		}
+		else
+			for (i = s; i < e; i++)
+			{
+				double		u = gm + x * fd->c[i].y,
+							r = fd->c[i].w / u;
+
+				SI += r;
+				SI2 += r / u;
+			}
 		h[0] += x * x * W * (t1 - lc_trigamma(px));
 		h[1] += x * W * t1;
 		h[2] -= x * SI;
@@ -857,6 +907,11 @@ prepare(FitData *fd, const BtydHist *h)
 	fd->gstart = palloc(sizeof(int) * (h->n + 1));
 	fd->gw = palloc0(sizeof(double) * (h->n + 1));
 	fd->gaux = palloc0(sizeof(double) * (h->n + 1));
+	if (h->kind == BTYD_GG)
+	{
+		fd->gsi = palloc0(sizeof(double) * (h->n + 1));
+		fd->gsi2 = palloc0(sizeof(double) * (h->n + 1));
+	}
 	fd->ng = 0;
 	for (i = 0; i < h->n; i++)
 	{
@@ -951,7 +1006,11 @@ finish_fit(FitData *fd, const double *lp, const double *g, double *ll)
 		if (fabs(lp[i]) > LOGBOUND - 1e-3)
 			atbound = true;
 	}
-	*ll = model_ll(fd, p, NULL);
+	/* the last evaluation was usually at lp */
+	if (fd->have_last && memcmp(fd->last_par, p, sizeof(double) * fd->np) == 0)
+		*ll = fd->last_ll;
+	else
+		*ll = model_ll(fd, p, NULL);
 	if (!isfinite(*ll) || fd->best_f >= 1e300)
 		return false;
 	return gmax < tol && !atbound;
