@@ -21,6 +21,7 @@
 #include "utils/syscache.h"
 #include "utils/lsyscache.h"
 #include "utils/typcache.h"
+#include "port/pg_bitutils.h"
 
 #define BTYD_FORM "{\"kind\":\"bgnbd\",\"penalizer\":0,\"cells\":[[x,y,z,w],...]}"
 #define MAXPAR		4
@@ -116,20 +117,40 @@ cell_key(float8 v)
 		b.u | UINT64CONST(0x8000000000000000);
 }
 
-#define RADIX_BITS	11
-#define RADIX_SIZE	(1 << RADIX_BITS)
+#define RADIX_MAXBITS	12		/* widest digit: 4096 counters */
 #define RADIX_MIN	4096		/* below this, a comparison sort */
-#define RADIX_PASSES	(3 * ((64 + RADIX_BITS - 1) / RADIX_BITS))
+#define RADIX_PASSES	(3 * ((64 + RADIX_MAXBITS - 1) / RADIX_MAXBITS))
+
+/*
+ * field_key - the order-preserving unsigned key of field f of a cell (0 y,
+ * 1 z, 2 x): x is always a non-negative integer below 2^53 (checked on the
+ * way in), so its value is its key, and a small one has few bits.
+ */
+static inline uint64
+field_key(const BtydCell *c, int f)
+{
+	switch (f)
+	{
+		case 0:
+			return cell_key(c->y);
+		case 1:
+			return cell_key(c->z);
+		default:
+			return (uint64) c->x;
+	}
+}
 
 /*
  * radix_sort_cells - sort n cells in (x, z, y) order, as cell_cmp does, by
- * a least-significant-digit radix sort on the keys of y, then z, then x, 11
- * bits at a time; one read of the cells counts the digits of every pass.
- * Digits that are equal in every cell are skipped (x and z are small
- * integers or constant, so most of their digits are).  scratch
- * holds n cells; returns the buffer that holds the sorted cells (a or
- * scratch).  Cells with equal keys keep their order, which does not matter:
- * they are merged.
+ * a least-significant-digit radix sort on the keys of y, then z, then x; one
+ * read of the cells finds the bits that differ between cells and counts
+ * the digits of every pass.  Each field's differing bits, from the lowest
+ * to the highest, are cut into as few digits of at most RADIX_MAXBITS bits
+ * as they need (a monetary value's 58 or so differing bits take 5 passes,
+ * a frequency 1); a constant field takes none.  scratch holds n cells;
+ * returns the buffer that holds the sorted cells (a or scratch).  Cells
+ * with equal keys keep their order, which does not matter: they are
+ * merged.
  *
  * Monetary values and recency/T in fractional units make nearly all cells
  * distinct, and the comparison sort's unpredictable branches cost more
@@ -138,12 +159,10 @@ cell_key(float8 v)
 static BtydCell *
 radix_sort_cells(BtydCell *a, BtydCell *scratch, int n)
 {
-	/* fields from least to most significant */
-	static const size_t field_off[3] = {
-		offsetof(BtydCell, y), offsetof(BtydCell, z), offsetof(BtydCell, x)
-	};
 	int			pass_field[RADIX_PASSES],
-				pass_shift[RADIX_PASSES];
+				pass_shift[RADIX_PASSES],
+				pass_bits[RADIX_PASSES];
+	Size		pass_off[RADIX_PASSES + 1];
 	uint32	   *count;
 	uint64		and[3],
 				or[3];
@@ -163,54 +182,61 @@ radix_sort_cells(BtydCell *a, BtydCell *scratch, int n)
 		or[f] = 0;
 	}
 	for (i = 0; i < n; i++)
-	{
-		uint64		ky = cell_key(a[i].y),
-					kz = cell_key(a[i].z),
-					kx = cell_key(a[i].x);
+		for (f = 0; f < 3; f++)
+		{
+			uint64		k = field_key(&a[i], f);
 
-		and[0] &= ky;
-		or[0] |= ky;
-		and[1] &= kz;
-		or[1] |= kz;
-		and[2] &= kx;
-		or[2] |= kx;
-	}
-	/* the digits that differ somewhere: one pass each */
+			and[f] &= k;
+			or[f] |= k;
+		}
+	/* the digits of each field's differing bits, least significant first */
+	pass_off[0] = 0;
 	for (f = 0; f < 3; f++)
 	{
-		int			shift;
+		uint64		diff = and[f] ^ or[f];
+		int			lo,
+					hi,
+					nb,
+					np,
+					width;
 
-		for (shift = 0; shift < 64; shift += RADIX_BITS)
-			if (((and[f] ^ or[f]) >> shift) & (RADIX_SIZE - 1))
-			{
-				pass_field[npass] = f;
-				pass_shift[npass++] = shift;
-			}
+		if (diff == 0)
+			continue;
+		lo = pg_rightmost_one_pos64(diff);
+		hi = pg_leftmost_one_pos64(diff);
+		nb = hi - lo + 1;
+		np = (nb + RADIX_MAXBITS - 1) / RADIX_MAXBITS;
+		width = (nb + np - 1) / np;
+		for (p = 0; p < np; p++)
+		{
+			pass_field[npass] = f;
+			pass_shift[npass] = lo + p * width;
+			pass_bits[npass] = Min(width, hi + 1 - (lo + p * width));
+			pass_off[npass + 1] = pass_off[npass] + ((Size) 1 << pass_bits[npass]);
+			npass++;
+		}
 	}
 	if (npass == 0)
 		return a;				/* all cells equal */
 	/* the counts of every pass in one read of the cells */
-	count = palloc0(sizeof(uint32) * RADIX_SIZE * npass);
+	count = palloc0(sizeof(uint32) * pass_off[npass]);
 	for (i = 0; i < n; i++)
-	{
-		const char *c = (const char *) &a[i];
-
 		for (p = 0; p < npass; p++)
 		{
-			uint64		k = cell_key(*(const float8 *) (c + field_off[pass_field[p]]));
+			uint64		k = field_key(&a[i], pass_field[p]);
 
-			count[p * RADIX_SIZE + ((k >> pass_shift[p]) & (RADIX_SIZE - 1))]++;
+			count[pass_off[p] + ((k >> pass_shift[p]) & ((UINT64CONST(1) << pass_bits[p]) - 1))]++;
 		}
-	}
 	for (p = 0; p < npass; p++)
 	{
-		uint32	   *cnt = count + p * RADIX_SIZE;
-		size_t		off = field_off[pass_field[p]];
-		int			shift = pass_shift[p];
+		uint32	   *cnt = count + pass_off[p];
+		int			fld = pass_field[p],
+					shift = pass_shift[p];
+		uint64		mask = (UINT64CONST(1) << pass_bits[p]) - 1;
 		uint32		sum = 0;
 		BtydCell   *t;
 
-		for (i = 0; i < RADIX_SIZE; i++)
+		for (i = 0; i < (1 << pass_bits[p]); i++)
 		{
 			uint32		c = cnt[i];
 
@@ -218,11 +244,7 @@ radix_sort_cells(BtydCell *a, BtydCell *scratch, int n)
 			sum += c;
 		}
 		for (i = 0; i < n; i++)
-		{
-			uint64		k = cell_key(*(const float8 *) ((const char *) &a[i] + off));
-
-			scratch[cnt[(k >> shift) & (RADIX_SIZE - 1)]++] = a[i];
-		}
+			scratch[cnt[(field_key(&a[i], fld) >> shift) & mask]++] = a[i];
 		t = a;
 		a = scratch;
 		scratch = t;
@@ -320,6 +342,299 @@ btyd_compact(BtydHist *h)
 	}
 	h->n = k;
 	h->nsorted = k;
+}
+
+/*
+ * The packed form (version BTYD_PACKED) is what an expanded state flattens
+ * to for a parallel worker's tuple queue: the same header, then the
+ * canonical cells as a byte stream, each a tag byte, then the fields the
+ * tag announces, then y (8 bytes):
+ *	  PK_X		x differs from the previous cell: a varint follows
+ *	  PK_XRAW	... its 8 bytes instead (an x that is not a small integer)
+ *	  PK_Z		z differs from the previous cell: 8 bytes
+ *	  PK_WBYTE	w = 2 + the next byte
+ *	  PK_WRAW	w: 8 bytes (neither W flag: w = 1)
+ * The previous cell starts at x = z = +0.  Differences are in the bits, so
+ * unpacking gives back every cell exactly.  A Gamma-Gamma cell takes 9 or
+ * 10 bytes instead of 32.  Input functions never make a packed value and
+ * every reader unpacks one (btyd_get, btyd_state_arg), so none is stored.
+ */
+#define PK_X		0x01
+#define PK_XRAW		0x02
+#define PK_Z		0x04
+#define PK_WBYTE	0x08
+#define PK_WRAW		0x10
+
+typedef struct PkReader
+{
+	const unsigned char *p;		/* next byte */
+	const unsigned char *end;
+	int			left;			/* cells not read yet */
+	BtydCell	c;				/* the cell read last */
+} PkReader;
+
+/*
+ * pk_same - whether two doubles have the same bits.
+ */
+static inline bool
+pk_same(float8 a, float8 b)
+{
+	return memcmp(&a, &b, sizeof(float8)) == 0;
+}
+
+/*
+ * pk_small_int - whether v is an integer in [0, 2^53) whose bits are those
+ * of its integer value converted back (-0 is not).
+ */
+static inline bool
+pk_small_int(float8 v)
+{
+	return v >= 0 && v < 9007199254740992.0 && v == floor(v) &&
+		pk_same((float8) (uint64) v, v);
+}
+
+/*
+ * pk_cell_size - bytes of cell c packed after cell prev; its tag in *tag.
+ */
+static inline int
+pk_cell_size(const BtydCell *prev, const BtydCell *c, uint8 *tag)
+{
+	int			sz = 1 + 8;
+
+	*tag = 0;
+	if (!pk_same(prev->x, c->x))
+	{
+		if (pk_small_int(c->x))
+		{
+			uint64		v = (uint64) c->x;
+
+			*tag |= PK_X;
+			do
+			{
+				sz++;
+				v >>= 7;
+			} while (v);
+		}
+		else
+		{
+			*tag |= PK_XRAW;
+			sz += 8;
+		}
+	}
+	if (!pk_same(prev->z, c->z))
+	{
+		*tag |= PK_Z;
+		sz += 8;
+	}
+	if (!pk_same(c->w, 1.0))
+	{
+		if (c->w >= 2 && c->w <= 257 && c->w == floor(c->w) && pk_same((float8) (int) c->w, c->w))
+		{
+			*tag |= PK_WBYTE;
+			sz += 1;
+		}
+		else
+		{
+			*tag |= PK_WRAW;
+			sz += 8;
+		}
+	}
+	return sz;
+}
+
+/*
+ * pk_size - size of the packed form of h (its cells canonical).
+ */
+static Size
+pk_size(const BtydHist *h)
+{
+	BtydCell	prev = {0, 0, 0, 1};
+	Size		sz = BTYD_HDRSZ;
+	uint8		tag;
+	int			i;
+
+	for (i = 0; i < h->n; i++)
+	{
+		sz += pk_cell_size(&prev, &h->c[i], &tag);
+		prev = h->c[i];
+	}
+	return sz;
+}
+
+/*
+ * pk_write - write the packed form of h (its cells canonical) into out,
+ * which has size bytes (pk_size(h)).
+ */
+static void
+pk_write(const BtydHist *h, BtydHist *out, Size size)
+{
+	BtydCell	prev = {0, 0, 0, 1};
+	unsigned char *p = (unsigned char *) out + BTYD_HDRSZ;
+	int			i;
+
+	memcpy(out, h, BTYD_HDRSZ);
+	SET_VARSIZE(out, size);
+	out->version = BTYD_PACKED;
+	out->nsorted = h->n;
+	for (i = 0; i < h->n; i++)
+	{
+		const BtydCell *c = &h->c[i];
+		uint8		tag;
+
+		(void) pk_cell_size(&prev, c, &tag);
+		*p++ = tag;
+		if (tag & PK_X)
+		{
+			uint64		v = (uint64) c->x;
+
+			while (v >= 0x80)
+			{
+				*p++ = (unsigned char) (v | 0x80);
+				v >>= 7;
+			}
+			*p++ = (unsigned char) v;
+		}
+		else if (tag & PK_XRAW)
+		{
+			memcpy(p, &c->x, 8);
+			p += 8;
+		}
+		if (tag & PK_Z)
+		{
+			memcpy(p, &c->z, 8);
+			p += 8;
+		}
+		if (tag & PK_WBYTE)
+			*p++ = (unsigned char) ((int) c->w - 2);
+		else if (tag & PK_WRAW)
+		{
+			memcpy(p, &c->w, 8);
+			p += 8;
+		}
+		memcpy(p, &c->y, 8);
+		p += 8;
+		prev = *c;
+	}
+	Assert((Size) (p - (unsigned char *) out) == size);
+}
+
+/*
+ * pk_corrupt - report a malformed packed histogram.
+ */
+static void
+pk_corrupt(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_DATA_CORRUPTED),
+			 errmsg("corrupt packed btyd_histogram value")));
+}
+
+/*
+ * pk_open - start reading the cells of packed histogram h.
+ */
+static void
+pk_open(PkReader *r, const BtydHist *h)
+{
+	r->p = (const unsigned char *) h + BTYD_HDRSZ;
+	r->end = (const unsigned char *) h + VARSIZE(h);
+	r->left = h->n;
+	r->c.x = r->c.z = 0;
+	r->c.y = 0;
+	r->c.w = 1;
+}
+
+/*
+ * pk_next - read the next cell into r->c; false after the last one (then
+ * the bytes must be used up).
+ */
+static bool
+pk_next(PkReader *r)
+{
+	uint8		tag;
+
+	if (r->left == 0)
+	{
+		if (r->p != r->end)
+			pk_corrupt();
+		return false;
+	}
+	r->left--;
+	if (r->end - r->p < 9)
+		pk_corrupt();
+	tag = *r->p++;
+	if (tag & ~(PK_X | PK_XRAW | PK_Z | PK_WBYTE | PK_WRAW) ||
+		(tag & PK_X && tag & PK_XRAW) || (tag & PK_WBYTE && tag & PK_WRAW))
+		pk_corrupt();
+	if (tag & PK_X)
+	{
+		uint64		v = 0;
+		int			shift = 0;
+
+		for (;;)
+		{
+			if (r->p >= r->end || shift > 49)
+				pk_corrupt();
+			v |= (uint64) (*r->p & 0x7F) << shift;
+			if (!(*r->p++ & 0x80))
+				break;
+			shift += 7;
+		}
+		r->c.x = (float8) v;
+	}
+	else if (tag & PK_XRAW)
+	{
+		if (r->end - r->p < 8)
+			pk_corrupt();
+		memcpy(&r->c.x, r->p, 8);
+		r->p += 8;
+	}
+	if (tag & PK_Z)
+	{
+		if (r->end - r->p < 8)
+			pk_corrupt();
+		memcpy(&r->c.z, r->p, 8);
+		r->p += 8;
+	}
+	r->c.w = 1;
+	if (tag & PK_WBYTE)
+	{
+		if (r->p >= r->end)
+			pk_corrupt();
+		r->c.w = 2 + *r->p++;
+	}
+	else if (tag & PK_WRAW)
+	{
+		if (r->end - r->p < 8)
+			pk_corrupt();
+		memcpy(&r->c.w, r->p, 8);
+		r->p += 8;
+	}
+	if (r->end - r->p < 8)
+		pk_corrupt();
+	memcpy(&r->c.y, r->p, 8);
+	r->p += 8;
+	return true;
+}
+
+/*
+ * pk_unpack - the flat form of packed histogram h, with room for at least
+ * capacity cells.
+ */
+static BtydHist *
+pk_unpack(const BtydHist *h, int capacity)
+{
+	BtydHist   *u;
+	PkReader	rd;
+
+	btyd_check_header(h);
+	u = btyd_alloc(Max(capacity, h->n), h->kind);
+	u->flags = h->flags;
+	u->penalizer = h->penalizer;
+	pk_open(&rd, h);
+	while (pk_next(&rd))
+		u->c[u->n++] = rd.c;
+	u->nsorted = u->n;
+	return u;
 }
 
 /*
@@ -547,14 +862,21 @@ btyd_model_kind(FunctionCallInfo fcinfo, int argno)
  * its aggregate context each time it adds a group: one context per group
  * would make many small groups quadratic; large states are few.
  */
-#define BTYD_EXPAND_CELLS	65536	/* 2 MB */
+#define BTYD_EXPAND_CELLS	4096	/* 128 kB */
+#define BTYD_MAX_RUNS		8
 
 typedef struct BtydExpanded
 {
 	ExpandedObjectHeader hdr;
 	BtydHist   *h;				/* flat layout, capacity >= h->n */
+	/* packed partial states combined in, merged into h when read */
+	int			nruns;
+	int			runcells;		/* cells in the runs */
+	BtydHist   *run[BTYD_MAX_RUNS];
+	bool		flat_packed;	/* the flat form btyd_flat_size chose */
 } BtydExpanded;
 
+static void expanded_compact(BtydExpanded *eh);
 static Size btyd_flat_size(ExpandedObjectHeader *eohptr);
 static void btyd_flatten(ExpandedObjectHeader *eohptr, void *result,
 						 Size allocated_size);
@@ -566,28 +888,115 @@ static const ExpandedObjectMethods btyd_eo_methods = {
 
 /*
  * btyd_flat_size - size of the flat form: the cells are compacted first,
- * which changes the layout, not the value.
+ * which changes the layout, not the value; the packed form when it is
+ * smaller (it usually is: a third of the size for Gamma-Gamma).
  */
 static Size
 btyd_flat_size(ExpandedObjectHeader *eohptr)
 {
 	BtydExpanded *eh = (BtydExpanded *) eohptr;
+	Size		packed;
 
-	btyd_compact(eh->h);
-	return BTYD_SIZE(eh->h->n);
+	expanded_compact(eh);
+	packed = pk_size(eh->h);
+	eh->flat_packed = packed < BTYD_SIZE(eh->h->n);
+	return eh->flat_packed ? packed : BTYD_SIZE(eh->h->n);
 }
 
 /*
- * btyd_flatten - write the compacted histogram without spare capacity.
+ * btyd_flatten - write the compacted histogram without spare capacity, in
+ * the form btyd_flat_size chose.
  */
 static void
 btyd_flatten(ExpandedObjectHeader *eohptr, void *result, Size allocated_size)
 {
 	BtydExpanded *eh = (BtydExpanded *) eohptr;
 
+	if (eh->flat_packed)
+	{
+		pk_write(eh->h, (BtydHist *) result, allocated_size);
+		return;
+	}
 	Assert(allocated_size == BTYD_SIZE(eh->h->n));
 	memcpy(result, eh->h, allocated_size);
 	SET_VARSIZE(result, allocated_size);
+}
+
+/*
+ * expanded_compact - compact an expanded state: sort and merge its cells,
+ * then merge the runs combined into it (k-way, one pass) into a new
+ * histogram in its context.
+ */
+static void
+expanded_compact(BtydExpanded *eh)
+{
+	BtydHist   *h = eh->h;
+	BtydHist   *out;
+	PkReader	rd[BTYD_MAX_RUNS];
+	bool		live[BTYD_MAX_RUNS];
+	int			i,
+				k,
+				hi = 0;
+
+	btyd_compact(h);
+	if (eh->nruns == 0)
+		return;
+	out = MemoryContextAllocHuge(eh->hdr.eoh_context, BTYD_SIZE(h->n + eh->runcells));
+	memcpy(out, h, BTYD_HDRSZ);
+	SET_VARSIZE(out, BTYD_SIZE(h->n + eh->runcells));
+	out->n = 0;
+	for (k = 0; k < eh->nruns; k++)
+	{
+		pk_open(&rd[k], eh->run[k]);
+		live[k] = pk_next(&rd[k]);
+	}
+	for (;;)
+	{
+		const BtydCell *m = hi < h->n ? &h->c[hi] : NULL;
+		int			src = -1;
+
+		for (k = 0; k < eh->nruns; k++)
+			if (live[k] && (m == NULL || cell_cmp(&rd[k].c, m) < 0))
+			{
+				m = &rd[k].c;
+				src = k;
+			}
+		if (m == NULL)
+			break;
+		if (out->n > 0 && cell_cmp(&out->c[out->n - 1], m) == 0)
+			out->c[out->n - 1].w += m->w;
+		else
+			out->c[out->n++] = *m;
+		if (src < 0)
+			hi++;
+		else
+			live[src] = pk_next(&rd[src]);
+	}
+	out->nsorted = out->n;
+	for (i = 0; i < eh->nruns; i++)
+		pfree(eh->run[i]);
+	eh->nruns = 0;
+	eh->runcells = 0;
+	pfree(h);
+	eh->h = out;
+}
+
+/*
+ * expanded_add_run - keep a copy of a packed partial state, merged into the
+ * state when it is read (the combine function of a parallel aggregate gets
+ * one per worker: merging them all at once writes every cell once).
+ */
+static void
+expanded_add_run(BtydExpanded *eh, const BtydHist *b)
+{
+	if (eh->nruns == BTYD_MAX_RUNS)
+		expanded_compact(eh);
+	eh->run[eh->nruns] = MemoryContextAllocHuge(eh->hdr.eoh_context, VARSIZE(b));
+	memcpy(eh->run[eh->nruns], b, VARSIZE(b));
+	eh->runcells += b->n;
+	eh->nruns++;
+	if ((Size) eh->h->n + eh->runcells > BTYD_MAX_CELLS)
+		expanded_compact(eh);
 }
 
 /*
@@ -602,6 +1011,9 @@ btyd_expand(MemoryContext parent, const BtydHist *h, int capacity)
 	BtydExpanded *eh = MemoryContextAlloc(cxt, sizeof(BtydExpanded));
 
 	EOH_init_header(&eh->hdr, &btyd_eo_methods, cxt);
+	eh->nruns = 0;
+	eh->runcells = 0;
+	eh->flat_packed = false;
 	capacity = Max(capacity, h->n);
 	eh->h = MemoryContextAlloc(cxt, BTYD_SIZE(capacity));
 	memcpy(eh->h, h, BTYD_SIZE(h->n));
@@ -624,10 +1036,11 @@ typedef struct BtydState
  * combine function: our expanded object, or a flat value in the aggregate
  * context, which a transition made itself (copied and checked first if
  * toasted, which only a direct call can pass).  The combine function
- * checks a flat first state: the executor copies it from a partial result.
+ * checks a flat first state: the executor copies it from a partial result;
+ * a packed one becomes an expanded state.
  */
 static void
-btyd_state_arg(FunctionCallInfo fcinfo, BtydState *st)
+btyd_state_arg(FunctionCallInfo fcinfo, MemoryContext aggcontext, BtydState *st)
 {
 	Datum		d = PG_GETARG_DATUM(0);
 
@@ -644,6 +1057,22 @@ btyd_state_arg(FunctionCallInfo fcinfo, BtydState *st)
 	{
 		st->h = (BtydHist *) PG_DETOAST_DATUM_COPY(d);
 		btyd_check_header(st->h);
+	}
+	if (st->h->version == BTYD_PACKED)
+	{
+		/*
+		 * A worker's flattened state, copied by the executor: an empty
+		 * expanded state with the packed cells as its first run.
+		 */
+		BtydHist   *e = btyd_alloc(0, st->h->kind);
+
+		btyd_check_header(st->h);
+		e->flags = st->h->flags;
+		e->penalizer = st->h->penalizer;
+		st->eh = btyd_expand(aggcontext, e, 0);
+		expanded_add_run(st->eh, st->h);
+		st->h = st->eh->h;
+		pfree(e);
 	}
 }
 
@@ -696,11 +1125,14 @@ btyd_state_datum(BtydState *st)
 
 /*
  * btyd_get - the histogram in a datum, flat or expanded (compacted in
- * place then, which leaves its value alone), without a copy.
+ * place then, which leaves its value alone), without a copy unless it is
+ * packed.
  */
 BtydHist *
 btyd_get(Datum d)
 {
+	BtydHist   *h;
+
 	if (VARATT_IS_EXTERNAL_EXPANDED(DatumGetPointer(d)))
 	{
 		BtydExpanded *eh = (BtydExpanded *) DatumGetEOHP(d);
@@ -709,10 +1141,30 @@ btyd_get(Datum d)
 			ereport(ERROR,
 					(errcode(ERRCODE_DATATYPE_MISMATCH),
 					 errmsg("expanded value is not a btyd_histogram")));
-		btyd_compact(eh->h);
+		expanded_compact(eh);
 		return eh->h;
 	}
-	return (BtydHist *) PG_DETOAST_DATUM(d);
+	h = (BtydHist *) PG_DETOAST_DATUM(d);
+	if (h->version == BTYD_PACKED)
+		h = pk_unpack(h, 0);
+	return h;
+}
+
+/*
+ * btyd_get_packed - btyd_get, except that a packed flat value is returned
+ * packed (checked by btyd_check_header).
+ */
+static BtydHist *
+btyd_get_packed(Datum d)
+{
+	BtydHist   *h;
+
+	if (VARATT_IS_EXTERNAL_EXPANDED(DatumGetPointer(d)))
+		return btyd_get(d);
+	h = (BtydHist *) PG_DETOAST_DATUM(d);
+	if (h->version == BTYD_PACKED)
+		return h;
+	return btyd_get(d);
 }
 
 /*
@@ -775,6 +1227,19 @@ btyd_canonical(const BtydHist *h)
 void
 btyd_check_header(const BtydHist *h)
 {
+	if (h->version == BTYD_PACKED)
+	{
+		/* each packed cell takes 9 to 33 bytes */
+		if (h->kind < BTYD_BGNBD || h->kind > BTYD_GG || h->n < 0 ||
+			h->n > BTYD_MAX_CELLS || h->nsorted != h->n ||
+			VARSIZE(h) < BTYD_HDRSZ + (Size) h->n * 9 ||
+			VARSIZE(h) > BTYD_HDRSZ + (Size) h->n * 33 ||
+			!(h->penalizer >= 0) || !isfinite(h->penalizer))
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_CORRUPTED),
+					 errmsg("corrupt btyd_histogram value")));
+		return;
+	}
 	if (h->version != BTYD_VERSION || h->kind < BTYD_BGNBD || h->kind > BTYD_GG ||
 		h->n < 0 || h->n > BTYD_CAPACITY(h) || h->nsorted < 0 || h->nsorted > h->n ||
 		!(h->penalizer >= 0) || !isfinite(h->penalizer))
@@ -1065,7 +1530,7 @@ btyd_trans(FunctionCallInfo fcinfo, int kind)
 		st.h = btyd_alloc(64, kind);
 	}
 	else
-		btyd_state_arg(fcinfo, &st);
+		btyd_state_arg(fcinfo, aggcontext, &st);
 	h = st.h;
 	if (h->kind != kind)
 		ereport(ERROR,
@@ -1149,8 +1614,9 @@ PG_FUNCTION_INFO_V1(lifecycle_btyd_combine);
 /*
  * lifecycle_btyd_combine - merge two partial states (strict: the executor
  * handles NULL states).  The first becomes (or stays) an expanded state in
- * the aggregate context; the second's cells are appended and merged in.
- * Partial states from workers arrive compacted, so the merge is linear.
+ * the aggregate context; the second's cells are merged in.  Partial states
+ * from workers arrive compacted: packed ones are kept as runs and merged
+ * all at once when the state is read, others are merged now.
  */
 Datum
 lifecycle_btyd_combine(PG_FUNCTION_ARGS)
@@ -1164,9 +1630,9 @@ lifecycle_btyd_combine(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("btyd_histogram combine called outside an aggregate")));
-	b = btyd_get(PG_GETARG_DATUM(1));
+	b = btyd_get_packed(PG_GETARG_DATUM(1));
 	btyd_check_header(b);
-	btyd_state_arg(fcinfo, &st);
+	btyd_state_arg(fcinfo, aggcontext, &st);
 	a = st.h;
 	if (st.eh == NULL)
 		btyd_check_header(a);
@@ -1179,7 +1645,20 @@ lifecycle_btyd_combine(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("penalizer must be the same on every row (%g and %g)", a->penalizer, b->penalizer),
 				 errhint("Pass the penalizer as a constant.")));
-	if (b->n > 0)
+	if (b->n > 0 && b->version == BTYD_PACKED)
+	{
+		/* a worker's flattened state: kept as a run, merged when read */
+		if (st.eh == NULL)
+			st.eh = btyd_expand(aggcontext, a, a->n);
+		expanded_add_run(st.eh, b);
+		a = st.h = st.eh->h;
+		if (b->flags & BTYD_PEN_SET)
+		{
+			a->penalizer = b->penalizer;
+			a->flags |= BTYD_PEN_SET;
+		}
+	}
+	else if (b->n > 0)
 	{
 		btyd_compact(a);
 		btyd_state_reserve(&st, aggcontext, (Size) a->n + b->n);

@@ -9,12 +9,15 @@
  *	  bgnbd, mbgnbd, pareto_nbd: x = frequency, y = recency, z = T
  *	  bgbb:                      x = frequency, y = recency, z = periods
  *	  gamma_gamma:               x = frequency, y = mean spend, z = 0
- * Inside an aggregate the state is an expanded object (btyd.c) whose cells
- * are appended and, when the allocation is full, sorted (radix sort) and
- * merged in place; the allocation doubles only when merging frees less
+ * Inside an aggregate a large state is an expanded object (btyd.c) whose
+ * cells are appended and, when the allocation is full, sorted (radix sort)
+ * and merged in place; the allocation doubles only when merging frees less
  * than half of it, so memory is bounded by the number of distinct cells.
- * Canonical values (output, stored, flattened partial states) are sorted
- * by (x, z, y), distinct and trimmed.
+ * Canonical values (output, stored) are sorted by (x, z, y), distinct and
+ * trimmed.  A flattened partial state (a parallel worker's tuple) is the
+ * same, packed into a byte stream (version BTYD_PACKED, about 9 bytes per
+ * Gamma-Gamma cell); the combine function keeps those as runs and merges
+ * them in one pass when the state is read.
  *
  *-------------------------------------------------------------------------
  */
@@ -26,6 +29,7 @@
 #include "utils/expandeddatum.h"
 
 #define BTYD_VERSION		1
+#define BTYD_PACKED			2	/* in memory only: see btyd.c */
 
 #define BTYD_BGNBD			1
 #define BTYD_MBGNBD			2

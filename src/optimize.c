@@ -904,13 +904,18 @@ prepare(FitData *fd, const BtydHist *h)
 	fd->n = h->n;
 	fd->pen = h->penalizer;
 	fd->wsum = 0;
-	fd->gstart = palloc(sizeof(int) * (h->n + 1));
-	fd->gw = palloc0(sizeof(double) * (h->n + 1));
-	fd->gaux = palloc0(sizeof(double) * (h->n + 1));
+	/* the groups first: there are few (one per frequency), cells many */
+	k = 0;
+	for (i = 0; i < h->n; i++)
+		if (i == 0 || h->c[i].x != h->c[i - 1].x)
+			k++;
+	fd->gstart = palloc(sizeof(int) * (k + 1));
+	fd->gw = palloc0(sizeof(double) * (k + 1));
+	fd->gaux = palloc0(sizeof(double) * (k + 1));
 	if (h->kind == BTYD_GG)
 	{
-		fd->gsi = palloc0(sizeof(double) * (h->n + 1));
-		fd->gsi2 = palloc0(sizeof(double) * (h->n + 1));
+		fd->gsi = palloc0(sizeof(double) * (k + 1));
+		fd->gsi2 = palloc0(sizeof(double) * (k + 1));
 	}
 	fd->ng = 0;
 	for (i = 0; i < h->n; i++)

@@ -3,7 +3,7 @@
 -- robustness of predictions at the edges, bad input with SQLSTATEs.
 \set ON_ERROR_STOP 1
 BEGIN;
-SELECT plan(86);
+SELECT plan(94);
 SET LOCAL TimeZone = 'UTC';
 
 -- 1. Recovery: 60,000 demo customers simulated from BG/NBD (r, alpha, a, b) and
@@ -202,7 +202,7 @@ SELECT is((SELECT bgbb_fit(frequency, frequency, frequency + 1, 2)::text FROM pu
           'partitionwise BG/BB fit = fit of the serial histogram');
 RESET enable_partitionwise_aggregate;
 
--- 3b. Large states (over 65,536 cells) become expanded objects: 240,000 rows in about
+-- 3b. Large states (over 4,096 cells) become expanded objects: 240,000 rows in about
 -- 200,000 distinct cells, fed scrambled, serially, in parallel workers (the partial
 -- states are flattened for the tuple queue) and partitionwise (a partial state is
 -- read as an expanded object by the combine function)
@@ -219,12 +219,12 @@ SELECT set_eq(
     $$SELECT (c->>0)::float8 AS x, (c->>1)::float8 AS y, (c->>3)::float8 AS w
       FROM big_serial, jsonb_array_elements(h::jsonb->'cells') c$$,
     $$SELECT x::float8, m, count(*)::float8 FROM public.lc_btyd_big GROUP BY 1, 2$$,
-    'a state past 65,536 cells: histogram cells = GROUP BY counts');
+    'a state past 4,096 cells: histogram cells = GROUP BY counts');
 SET LOCAL enable_partitionwise_aggregate = on;
 SELECT is((SELECT gamma_gamma_histogram(x, m)::text FROM public.lc_btyd_big), (SELECT h FROM big_serial),
           'large states, partitionwise = serial');
 RESET enable_partitionwise_aggregate;
--- two workers without the leader: 240,000 cells, at least one state past 65,536
+-- two workers without the leader: 240,000 cells, each state past 4,096
 SET LOCAL max_parallel_workers_per_gather = 2;
 SET LOCAL parallel_setup_cost = 0;
 SET LOCAL parallel_tuple_cost = 0;
@@ -239,6 +239,75 @@ RESET parallel_setup_cost;
 RESET parallel_tuple_cost;
 RESET min_parallel_table_scan_size;
 RESET parallel_leader_participation;
+-- 3c. Packed partial states: a worker flattens a state past 4,096 cells to the packed
+-- form (varint frequencies, weights as a byte or raw, changed z only); unpacking must
+-- give back every cell exactly. Frequencies up to 10^8 (4-byte varints), fractional
+-- recency, BG/BB weights 0.5, 1, 2, 257, 258 and 10^6, and -0 recency.
+CREATE TABLE public.lc_btyd_pk (id int, x float8, y float8, z float8, w float8);
+INSERT INTO public.lc_btyd_pk
+SELECT i, x, CASE WHEN x = 0 THEN (CASE WHEN i % 2 = 0 THEN '-0'::float8 ELSE 0 END) ELSE y END, z,
+       (ARRAY[0.5, 1, 1, 2, 257, 258, 1e6, 3])[1 + i % 8]
+FROM (SELECT i, (ARRAY[0, 1, 2, 127, 128, 16383, 16384, 1e6, 1e8])[1 + (i * 7) % 9]::float8 AS x,
+             ((i * 7919) % 5000) / 7.0 + 1e8 AS y, 1e8 + 5000 + (i % 97) AS z
+      FROM generate_series(1, 30000) i) s;
+CREATE TABLE public.lc_btyd_bb (id int, x float8, r float8, n float8, w float8);
+INSERT INTO public.lc_btyd_bb
+SELECT i, CASE WHEN r = 0 THEN 0 ELSE 1 + (i / 61) % r END, r, n, (ARRAY[0.5, 1, 1, 2, 257, 258, 1e6, 3])[1 + i % 8]
+FROM (SELECT i, n, (i / 7) % (n + 1) AS r FROM (SELECT i, 1 + i % 50 AS n FROM generate_series(1, 40000) i) a) s;
+ANALYZE public.lc_btyd_pk;
+ANALYZE public.lc_btyd_bb;
+SET LOCAL max_parallel_workers_per_gather = 0;
+CREATE TEMP TABLE pk_serial AS
+SELECT (SELECT bgnbd_histogram(x, y, z)::text FROM public.lc_btyd_pk) AS nbd,
+       (SELECT bgbb_histogram(x, r, n, w)::text FROM public.lc_btyd_bb) AS bb,
+       (SELECT bgbb_fit(x, r, n, w)::text FROM public.lc_btyd_bb) AS bbfit;
+SET LOCAL max_parallel_workers_per_gather = 2;
+SET LOCAL parallel_setup_cost = 0;
+SET LOCAL parallel_tuple_cost = 0;
+SET LOCAL min_parallel_table_scan_size = 0;
+SET LOCAL parallel_leader_participation = off;
+SELECT is((SELECT bgnbd_histogram(x, y, z)::text FROM public.lc_btyd_pk), (SELECT nbd FROM pk_serial),
+          'packed partial states: large frequencies, -0 recency, changing T, parallel = serial');
+SELECT is((SELECT bgbb_histogram(x, r, n, w)::text FROM public.lc_btyd_bb), (SELECT bb FROM pk_serial),
+          'packed partial states: BG/BB weights 0.5 to 10^6, parallel = serial');
+SELECT is((SELECT bgbb_fit(x, r, n, w)::text FROM public.lc_btyd_bb), (SELECT bbfit FROM pk_serial),
+          'packed partial states: BG/BB fit, parallel = serial');
+SELECT ok((SELECT count(*) FROM jsonb_array_elements((SELECT nbd FROM pk_serial)::jsonb->'cells')) > 8192
+          AND (SELECT count(*) FROM jsonb_array_elements((SELECT bb FROM pk_serial)::jsonb->'cells')) > 8192,
+          'the packed test histograms are past the expanded-state threshold');
+RESET parallel_leader_participation;
+-- more partial states than the 8 runs a state keeps: 12 partitions, each past 4,096
+-- cells, aggregated by a Parallel Append: the Finalize step combines 12 packed states
+CREATE TABLE public.lc_btyd_many (id int, x int, m float8) PARTITION BY LIST ((id % 12));
+DO $$
+BEGIN
+    FOR k IN 0 .. 11 LOOP
+        EXECUTE format('CREATE TABLE public.lc_btyd_many%s PARTITION OF public.lc_btyd_many FOR VALUES IN (%s)', k, k);
+    END LOOP;
+END $$;
+INSERT INTO public.lc_btyd_many
+SELECT i, 1 + (i * 7) % 5, round(((i * 7919) % 700000) / 100.0 + 1, 2) FROM generate_series(1, 180000) i;
+ANALYZE public.lc_btyd_many;
+SET LOCAL max_parallel_workers_per_gather = 0;
+CREATE TEMP TABLE many_serial AS
+SELECT gamma_gamma_histogram(x, m)::text AS h, gamma_gamma_fit(x, m)::text AS f FROM public.lc_btyd_many;
+SET LOCAL max_parallel_workers_per_gather = 2;
+SET LOCAL enable_partitionwise_aggregate = on;
+SELECT matches(pg_temp.plan_of('SELECT gamma_gamma_histogram(x, m) FROM public.lc_btyd_many'),
+               'Finalize Aggregate.*Gather.*Parallel Append.*Partial Aggregate', '12 partitions: Finalize/Gather/Parallel Append plan');
+SELECT is((SELECT gamma_gamma_histogram(x, m)::text FROM public.lc_btyd_many), (SELECT h FROM many_serial),
+          '12 packed partial states (more than 8 runs), parallel = serial');
+SELECT is((SELECT gamma_gamma_fit(x, m)::text FROM public.lc_btyd_many), (SELECT f FROM many_serial),
+          '12 packed partial states, Gamma-Gamma fit = serial fit');
+SET LOCAL max_parallel_workers_per_gather = 0;
+SELECT is((SELECT gamma_gamma_histogram(x, m)::text FROM public.lc_btyd_many), (SELECT h FROM many_serial),
+          '12 partitions, partitionwise without workers = serial');
+RESET enable_partitionwise_aggregate;
+RESET max_parallel_workers_per_gather;
+RESET parallel_setup_cost;
+RESET parallel_tuple_cost;
+RESET min_parallel_table_scan_size;
+
 -- stored histograms: fit of a text round trip = fit of the rows
 SELECT is((SELECT bgnbd_fit_final(h::btyd_histogram)::text FROM serial), (SELECT bg FROM serial),
           'fitting a stored histogram (text round trip) = fitting the rows');
