@@ -69,6 +69,27 @@ typedef struct BtydHist
 /* largest frequency / number of periods accepted */
 #define BTYD_MAX_COUNT		1e8
 
+/* btyd_pack.c: the packed form (BTYD_PACKED) of a canonical histogram */
+#define PK_X		0x01
+#define PK_XRAW		0x02
+#define PK_Z		0x04
+#define PK_WBYTE	0x08
+#define PK_WRAW		0x10
+
+typedef struct PkReader
+{
+	const unsigned char *p;		/* next byte */
+	const unsigned char *end;
+	int			left;			/* cells not read yet */
+	BtydCell	c;				/* the cell read last */
+} PkReader;
+
+extern Size pk_size(const BtydHist *h);
+extern void pk_write(const BtydHist *h, BtydHist *out, Size size);
+extern void pk_open(PkReader *r, const BtydHist *h);
+extern bool pk_next(PkReader *r);
+extern BtydHist *pk_unpack(const BtydHist *h, int capacity);
+
 /* special.c */
 extern double lc_digamma(double x);
 extern double lc_trigamma(double x);
@@ -84,6 +105,7 @@ extern double lc_hyp2f1_h(double a, double b, double c, double z);
 extern double lc_log1p_ratio(double b, double h);
 
 /* btyd.c */
+extern BtydHist *btyd_alloc(int capacity, int kind);
 extern BtydHist *btyd_get(Datum d);
 extern BtydHist *btyd_canonical(const BtydHist *h);
 extern void btyd_check_header(const BtydHist *h);
