@@ -631,6 +631,18 @@ btyd_flatten(ExpandedObjectHeader *eohptr, void *result, Size allocated_size)
 }
 
 /*
+ * cells_limit_error - report a histogram past BTYD_MAX_CELLS cells.
+ */
+static void
+cells_limit_error(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+			 errmsg("BTYD histogram exceeds %d distinct cells", BTYD_MAX_CELLS),
+			 errhint("Round recency and t to a coarser grid (e.g. days) before fitting.")));
+}
+
+/*
  * expanded_compact - compact an expanded state: sort and merge its cells,
  * then merge the runs combined into it (k-way, one pass) into a new
  * histogram in its context.
@@ -680,6 +692,8 @@ expanded_compact(BtydExpanded *eh)
 		else
 			live[src] = pk_next(&rd[src]);
 	}
+	if (out->n > BTYD_MAX_CELLS)
+		cells_limit_error();
 	out->nsorted = out->n;
 	for (i = 0; i < eh->nruns; i++)
 		pfree(eh->run[i]);
@@ -799,10 +813,7 @@ btyd_state_reserve(BtydState *st, MemoryContext aggcontext, Size need)
 	if (need <= (Size) cap)
 		return;
 	if (need > BTYD_MAX_CELLS)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("BTYD histogram exceeds %d distinct cells", BTYD_MAX_CELLS),
-				 errhint("Round recency and t to a coarser grid (e.g. days) before fitting.")));
+		cells_limit_error();
 	cap = Min(Max((Size) cap * 2, need), BTYD_MAX_CELLS);
 	if (st->eh)
 	{
@@ -854,25 +865,20 @@ btyd_get(Datum d)
 	}
 	h = (BtydHist *) PG_DETOAST_DATUM(d);
 	if (h->version == BTYD_PACKED)
-		h = pk_unpack(h, 0);
+		h = pk_unpack(h);
 	return h;
 }
 
 /*
  * btyd_get_packed - btyd_get, except that a packed flat value is returned
- * packed (checked by btyd_check_header).
+ * packed (for the caller to check with btyd_check_header).
  */
 static BtydHist *
 btyd_get_packed(Datum d)
 {
-	BtydHist   *h;
-
 	if (VARATT_IS_EXTERNAL_EXPANDED(DatumGetPointer(d)))
 		return btyd_get(d);
-	h = (BtydHist *) PG_DETOAST_DATUM(d);
-	if (h->version == BTYD_PACKED)
-		return h;
-	return btyd_get(d);
+	return (BtydHist *) PG_DETOAST_DATUM(d);
 }
 
 /*
@@ -1360,11 +1366,6 @@ lifecycle_btyd_combine(PG_FUNCTION_ARGS)
 			st.eh = btyd_expand(aggcontext, a, a->n);
 		expanded_add_run(st.eh, b);
 		a = st.h = st.eh->h;
-		if (b->flags & BTYD_PEN_SET)
-		{
-			a->penalizer = b->penalizer;
-			a->flags |= BTYD_PEN_SET;
-		}
 	}
 	else if (b->n > 0)
 	{
@@ -1379,11 +1380,11 @@ lifecycle_btyd_combine(PG_FUNCTION_ARGS)
 			a->n += b->n;
 			btyd_compact(a);
 		}
-		if (b->flags & BTYD_PEN_SET)
-		{
-			a->penalizer = b->penalizer;
-			a->flags |= BTYD_PEN_SET;
-		}
+	}
+	if (b->n > 0 && (b->flags & BTYD_PEN_SET))
+	{
+		a->penalizer = b->penalizer;
+		a->flags |= BTYD_PEN_SET;
 	}
 	PG_RETURN_DATUM(btyd_state_datum(&st));
 }

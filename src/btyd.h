@@ -88,7 +88,7 @@ extern Size pk_size(const BtydHist *h);
 extern void pk_write(const BtydHist *h, BtydHist *out, Size size);
 extern void pk_open(PkReader *r, const BtydHist *h);
 extern bool pk_next(PkReader *r);
-extern BtydHist *pk_unpack(const BtydHist *h, int capacity);
+extern BtydHist *pk_unpack(const BtydHist *h);
 
 /* special.c */
 extern double lc_digamma(double x);

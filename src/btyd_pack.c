@@ -7,8 +7,6 @@
  */
 #include "btyd.h"
 
-#include <math.h>
-
 /*
  * The packed form (version BTYD_PACKED) is what an expanded state flattens
  * to for a parallel worker's tuple queue: the same header, then the
@@ -43,8 +41,7 @@ pk_same(float8 a, float8 b)
 static inline bool
 pk_small_int(float8 v)
 {
-	return v >= 0 && v < 9007199254740992.0 && v == floor(v) &&
-		pk_same((float8) (uint64) v, v);
+	return v >= 0 && v < 9007199254740992.0 && pk_same((float8) (uint64) v, v);
 }
 
 /*
@@ -82,7 +79,7 @@ pk_cell_size(const BtydCell *prev, const BtydCell *c, uint8 *tag)
 	}
 	if (!pk_same(c->w, 1.0))
 	{
-		if (c->w >= 2 && c->w <= 257 && c->w == floor(c->w) && pk_same((float8) (int) c->w, c->w))
+		if (c->w >= 2 && c->w <= 257 && pk_same((float8) (int) c->w, c->w))
 		{
 			*tag |= PK_WBYTE;
 			sz += 1;
@@ -271,17 +268,16 @@ pk_next(PkReader *r)
 }
 
 /*
- * pk_unpack - the flat form of packed histogram h, with room for at least
- * capacity cells.
+ * pk_unpack - the flat form of packed histogram h.
  */
 BtydHist *
-pk_unpack(const BtydHist *h, int capacity)
+pk_unpack(const BtydHist *h)
 {
 	BtydHist   *u;
 	PkReader	rd;
 
 	btyd_check_header(h);
-	u = btyd_alloc(Max(capacity, h->n), h->kind);
+	u = btyd_alloc(h->n, h->kind);
 	u->flags = h->flags;
 	u->penalizer = h->penalizer;
 	pk_open(&rd, h);
@@ -290,4 +286,3 @@ pk_unpack(const BtydHist *h, int capacity)
 	u->nsorted = u->n;
 	return u;
 }
-

@@ -64,7 +64,6 @@ typedef struct FitData
 	int		   *iz;
 	double	   *lv;				/* scratch: ln(alpha + v) */
 	double	   *iv;				/* scratch: 1 / (alpha + v) */
-	double	   *lm;				/* GG: ln m per cell */
 	/* GG: sums of w / u and w / u^2 per group from the last gradient */
 	double	   *gsi;
 	double	   *gsi2;
@@ -388,9 +387,8 @@ ll_gg(FitData *fd, const double *par, double *g)
 					W = fd->gw[k],
 					px = p * x;
 		double		SLg = 0,
-					SIg = 0;
-
-		double		SI2g = 0;
+					SIg = 0,
+					SI2g = 0;
 
 		for (i = s; i < e; i++)
 		{
@@ -681,7 +679,6 @@ hessian_gg(FitData *fd, const double *lp, const double *g0, double *H)
 	int			i,
 				j,
 				k;
-
 	bool		cached;
 
 	for (i = 0; i < 3; i++)
